@@ -114,3 +114,45 @@ func (tx *Tx) TouchMembership(ctx context.Context, tenantID, userID string, now 
 		tenantID, userID, now)
 	return err
 }
+
+// Membership returns a user's membership of a tenant; none is not_found.
+func (c *Conn) Membership(ctx context.Context, tenantID, userID string) (tenantry.Membership, error) {
+	m := tenantry.Membership{TenantID: tenantID, UserID: userID}
+	var used sql.NullTime
+	err := c.q.QueryRowContext(ctx, "SELECT role, created_at, last_used_at FROM memberships WHERE tenant_id = $1 AND user_id = $2",
+		tenantID, userID).Scan(&m.Role, &m.CreatedAt, &used)
+	m.CreatedAt, m.LastUsedAt = m.CreatedAt.UTC(), timeOf(used)
+	return m, notFound(err, "not a member of this tenant")
+}
+
+// SharesTenant reports whether two users are members of a common tenant.
+func (c *Conn) SharesTenant(ctx context.Context, userA, userB string) (bool, error) {
+	var n int
+	err := c.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships a JOIN memberships b ON b.tenant_id = a.tenant_id
+		WHERE a.user_id = $1 AND b.user_id = $2`, userA, userB).Scan(&n)
+	return n > 0, err
+}
+
+// TenantsWithSoleActiveAdministrator lists the tenants where userID is the only
+// administrator with an active account.
+func (c *Conn) TenantsWithSoleActiveAdministrator(ctx context.Context, userID string) ([]tenantry.Tenant, error) {
+	rows, err := c.q.QueryContext(ctx, "SELECT "+tenantColumns+tenantFrom+
+		` JOIN memberships m ON m.tenant_id = t.id
+		WHERE m.user_id = $1 AND m.role = 'administrator' AND NOT EXISTS (
+			SELECT 1 FROM memberships o JOIN users ou ON ou.id = o.user_id
+			WHERE o.tenant_id = t.id AND o.user_id <> $1 AND o.role = 'administrator' AND ou.status = 'active')
+		ORDER BY t.name_norm`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []tenantry.Tenant
+	for rows.Next() {
+		t, err := scanTenant(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}

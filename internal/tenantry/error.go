@@ -111,7 +111,7 @@ func (v *Validation) Err() error {
 	}
 	msg := v.fields[0].Message
 	if len(v.fields) > 1 {
-		msg = fmt.Sprintf("%s (and %d more problems)", msg, len(v.fields)-1)
+		msg = fmt.Sprintf("%s (and %d more; see errors)", msg, len(v.fields)-1)
 	}
 	return &Error{Code: CodeInvalid, Message: msg, Fields: v.fields}
 }

@@ -1,0 +1,113 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"tenantry/internal/tenantry"
+)
+
+// statusOf is the one table from error codes to HTTP statuses (SPEC §8).
+var statusOf = map[tenantry.Code]int{
+	tenantry.CodeBadRequest:                http.StatusBadRequest,
+	tenantry.CodeInvalid:                   http.StatusUnprocessableEntity,
+	tenantry.CodeUnauthenticated:           http.StatusUnauthorized,
+	tenantry.CodeForbidden:                 http.StatusForbidden,
+	tenantry.CodeNotFound:                  http.StatusNotFound,
+	tenantry.CodeAlreadyMember:             http.StatusConflict,
+	tenantry.CodeInvitationNotPending:      http.StatusConflict,
+	tenantry.CodeTenantInOtherOrganization: http.StatusConflict,
+	tenantry.CodeLastAdministrator:         http.StatusConflict,
+	tenantry.CodeLastTenantAdministrator:   http.StatusConflict,
+	tenantry.CodeNameTaken:                 http.StatusConflict,
+	tenantry.CodeTokenSpent:                http.StatusConflict,
+	tenantry.CodeTokenExpired:              http.StatusConflict,
+	tenantry.CodeLicenceLimitExceeded:      http.StatusForbidden,
+	tenantry.CodeLicenceExpired:            http.StatusForbidden,
+	tenantry.CodeRateLimited:               http.StatusTooManyRequests,
+	tenantry.CodeInternal:                  http.StatusInternalServerError,
+}
+
+// titleOf gives each code a short human title for the problem document.
+var titleOf = map[tenantry.Code]string{
+	tenantry.CodeBadRequest:                "Bad request",
+	tenantry.CodeInvalid:                   "Invalid input",
+	tenantry.CodeUnauthenticated:           "Not signed in",
+	tenantry.CodeForbidden:                 "Forbidden",
+	tenantry.CodeNotFound:                  "Not found",
+	tenantry.CodeAlreadyMember:             "Already a member",
+	tenantry.CodeInvitationNotPending:      "Invitation not pending",
+	tenantry.CodeTenantInOtherOrganization: "Tenant in another organization",
+	tenantry.CodeLastAdministrator:         "Last administrator",
+	tenantry.CodeLastTenantAdministrator:   "Last tenant administrator",
+	tenantry.CodeNameTaken:                 "Name taken",
+	tenantry.CodeTokenSpent:                "Token spent",
+	tenantry.CodeTokenExpired:              "Token expired",
+	tenantry.CodeLicenceLimitExceeded:      "Licence limit exceeded",
+	tenantry.CodeLicenceExpired:            "Licence expired",
+	tenantry.CodeRateLimited:               "Too many requests",
+	tenantry.CodeInternal:                  "Internal error",
+}
+
+// Problem is an RFC 9457 problem document with Tenantry's members.
+type Problem struct {
+	Type      string                `json:"type"`
+	Title     string                `json:"title"`
+	Status    int                   `json:"status"`
+	Detail    string                `json:"detail"`
+	Code      tenantry.Code         `json:"code"`
+	RequestID string                `json:"requestId"`
+	Errors    []tenantry.FieldError `json:"errors,omitempty"`
+	extra     map[string]any
+}
+
+// MarshalJSON adds the error's extra members (limit, used, max…) beside the
+// standard ones.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	b, err := json.Marshal(plain(p))
+	if err != nil || len(p.extra) == 0 {
+		return b, err
+	}
+	m := map[string]any{}
+	for k, v := range p.extra {
+		m[k] = v
+	}
+	var std map[string]any
+	if err := json.Unmarshal(b, &std); err != nil {
+		return nil, err
+	}
+	for k, v := range std {
+		m[k] = v
+	}
+	return json.Marshal(m)
+}
+
+// problemType is the URI reference of a code's problem type.
+func problemType(c tenantry.Code) string { return "/problems/" + string(c) }
+
+// writeError answers err as problem+json. Errors without a code are logged
+// with the request ID and shown only as "internal".
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var e *tenantry.Error
+	if !errors.As(err, &e) {
+		log.ErrorContext(r.Context(), "request failed", "err", err, "requestId", requestID(r), "method", r.Method, "path", r.URL.Path)
+		e = &tenantry.Error{Code: tenantry.CodeInternal, Message: "something went wrong on our side; the request ID identifies it in the server's log"}
+	}
+	status, ok := statusOf[e.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	p := Problem{Type: problemType(e.Code), Title: titleOf[e.Code], Status: status, Detail: e.Message,
+		Code: e.Code, RequestID: requestID(r), Errors: e.Fields, extra: e.Extra}
+	if e.Code == tenantry.CodeRateLimited && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(p)
+}

@@ -1,0 +1,200 @@
+// Package service holds every rule of Tenantry. Each use case does, in order:
+// who is asking → may they → validate → one transaction (store calls and the
+// audit event) → commit. The API, the web pages and the command line only
+// translate to and from it.
+package service
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"tenantry/internal/ratelimit"
+	"tenantry/internal/secret"
+	"tenantry/internal/store"
+	"tenantry/internal/tenantry"
+)
+
+// Config holds what a Service needs besides its database.
+type Config struct {
+	// Now is the clock; time.Now when nil. Times are truncated to microseconds
+	// (what PostgreSQL keeps) and made UTC.
+	Now func() time.Time
+	// Sessions is how long sign-in tokens live; SPEC §4's default when zero.
+	Sessions tenantry.SessionLifetime
+	// Limits of sign-in and sign-up attempts; Defaults when zero.
+	SignInPerEmail   ratelimit.Limit
+	SignInPerAddress ratelimit.Limit
+	SignUpPerAddress ratelimit.Limit
+	Logger           *slog.Logger
+}
+
+// Default rate limits: generous for people, slow for guessing.
+var (
+	DefaultSignInPerEmail   = ratelimit.Limit{Burst: 10, Every: 6 * time.Second}
+	DefaultSignInPerAddress = ratelimit.Limit{Burst: 30, Every: time.Second}
+	DefaultSignUpPerAddress = ratelimit.Limit{Burst: 5, Every: time.Minute}
+)
+
+// Service is Tenantry's use cases over one database.
+type Service struct {
+	db       *store.DB
+	hasher   *secret.Hasher
+	now      func() time.Time
+	sessions tenantry.SessionLifetime
+	log      *slog.Logger
+
+	signInEmail   *ratelimit.Keyed
+	signInAddress *ratelimit.Keyed
+	signUpAddress *ratelimit.Keyed
+}
+
+// New returns a Service over db.
+func New(db *store.DB, cfg Config) *Service {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	clock := func() time.Time { return now().UTC().Truncate(time.Microsecond) }
+	if cfg.Sessions == (tenantry.SessionLifetime{}) {
+		cfg.Sessions = tenantry.DefaultSessionLifetime
+	}
+	if cfg.SignInPerEmail == (ratelimit.Limit{}) {
+		cfg.SignInPerEmail = DefaultSignInPerEmail
+	}
+	if cfg.SignInPerAddress == (ratelimit.Limit{}) {
+		cfg.SignInPerAddress = DefaultSignInPerAddress
+	}
+	if cfg.SignUpPerAddress == (ratelimit.Limit{}) {
+		cfg.SignUpPerAddress = DefaultSignUpPerAddress
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{
+		db:            db,
+		hasher:        secret.NewHasher(),
+		now:           clock,
+		sessions:      cfg.Sessions,
+		log:           cfg.Logger,
+		signInEmail:   ratelimit.New(cfg.SignInPerEmail, clock),
+		signInAddress: ratelimit.New(cfg.SignInPerAddress, clock),
+		signUpAddress: ratelimit.New(cfg.SignUpPerAddress, clock),
+	}
+}
+
+// Ready reports whether the database answers.
+func (s *Service) Ready(ctx context.Context) error { return s.db.Ping(ctx) }
+
+// Actor is who is asking: a signed-in user (with a token or an API key), the
+// operator at the command line, or the system itself.
+type Actor struct {
+	Kind tenantry.ActorKind
+	User tenantry.User
+	// SessionID is set when the user authenticated with a sign-in token.
+	SessionID string
+	// APIKey is set when the user authenticated with an API key.
+	APIKey *tenantry.APIKey
+	// TenantID is the current tenant ("" when none) and Role the user's role in it.
+	TenantID string
+	Role     tenantry.Role
+	// RequestID and SourceAddress go into audit events.
+	RequestID     string
+	SourceAddress string
+}
+
+// Operator returns the actor of command-line operator actions.
+func Operator() *Actor { return &Actor{Kind: tenantry.ActorOperator} }
+
+func (a *Actor) isUser() bool { return a != nil && a.Kind == tenantry.ActorUser && a.User.ID != "" }
+
+// requireUser refuses anyone but a signed-in user.
+func requireUser(a *Actor) error {
+	if !a.isUser() {
+		return tenantry.Errorf(tenantry.CodeUnauthenticated, "sign in first")
+	}
+	return nil
+}
+
+// requireTenant refuses a user with no current tenant.
+func requireTenant(a *Actor) error {
+	if err := requireUser(a); err != nil {
+		return err
+	}
+	if a.TenantID == "" {
+		return tenantry.Errorf(tenantry.CodeBadRequest, "this needs a tenant: send the manywhotenant header with a tenant ID")
+	}
+	return nil
+}
+
+// requireTenantAdmin refuses anyone but an administrator of the current tenant.
+func requireTenantAdmin(a *Actor) error {
+	if err := requireTenant(a); err != nil {
+		return err
+	}
+	if a.Role != tenantry.RoleAdministrator {
+		return tenantry.Errorf(tenantry.CodeForbidden, "only administrators of this tenant may do this")
+	}
+	return nil
+}
+
+func newID() string { return uuid.NewString() }
+
+// audit writes one audit event for a change made by a in tx.
+func (s *Service) audit(ctx context.Context, tx *store.Tx, a *Actor, now time.Time, e tenantry.AuditEvent) error {
+	e.ID = uuid.Must(uuid.NewV7()).String()
+	e.Time = now
+	if a != nil {
+		e.ActorKind = a.Kind
+		if a.Kind == tenantry.ActorUser {
+			e.ActorID = a.User.ID
+		}
+		e.RequestID, e.SourceAddress = a.RequestID, a.SourceAddress
+	} else {
+		e.ActorKind = tenantry.ActorSystem
+	}
+	return tx.InsertAudit(ctx, e)
+}
+
+// ValidID reports whether s is a UUID in its canonical text form. Anything else
+// cannot name a row, so callers answer not_found (or forbidden) without a query.
+func ValidID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(s)
+	return err == nil
+}
+
+// Page asks for one page of an envelope listing (SPEC §8).
+type Page struct {
+	Page     int // from 1
+	PageSize int // 1..1000
+}
+
+// Page size bounds.
+const (
+	DefaultPageSize = 30
+	MaxPageSize     = 1000
+)
+
+func (p Page) validate() (Page, error) {
+	if p.Page == 0 {
+		p.Page = 1
+	}
+	if p.PageSize == 0 {
+		p.PageSize = DefaultPageSize
+	}
+	var v tenantry.Validation
+	if p.Page < 1 {
+		v.Add("page", "pages are numbered from 1")
+	}
+	if p.PageSize < 1 || p.PageSize > MaxPageSize {
+		v.Add("pageSize", "pageSize is between 1 and 1000")
+	}
+	return p, v.Err()
+}
+
+func (p Page) offset() int { return (p.Page - 1) * p.PageSize }
