@@ -34,6 +34,7 @@ CREATE TABLE memberships (
     PRIMARY KEY (tenant_id, user_id)
 );
 CREATE INDEX memberships_user ON memberships (user_id);
+CREATE INDEX memberships_tenant_joined ON memberships (tenant_id, created_at, user_id);
 
 CREATE TABLE api_keys (
     id          UUID PRIMARY KEY,

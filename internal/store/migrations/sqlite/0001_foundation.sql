@@ -35,6 +35,7 @@ CREATE TABLE memberships (
     PRIMARY KEY (tenant_id, user_id)
 );
 CREATE INDEX memberships_user ON memberships (user_id);
+CREATE INDEX memberships_tenant_joined ON memberships (tenant_id, created_at, user_id);
 
 CREATE TABLE api_keys (
     id          TEXT PRIMARY KEY,
