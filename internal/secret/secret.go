@@ -26,6 +26,10 @@ const (
 	argonThreads = 1
 	argonKeyLen  = 32
 	argonSaltLen = 16
+
+	// Bounds on the parameters read back from a stored hash.
+	maxArgonTime   = 16
+	maxArgonMemory = 256 * 1024 // KiB
 )
 
 // Hasher hashes and verifies passwords, at most a fixed number at a time so
@@ -45,6 +49,9 @@ func NewHasher() *Hasher {
 }
 
 func (h *Hasher) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	select {
 	case h.slots <- struct{}{}:
 		return nil
@@ -104,7 +111,7 @@ type phc struct {
 func parsePHC(s string) (phc, error) {
 	var p phc
 	parts := strings.Split(s, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
 		return p, errors.New("secret: not an argon2id hash")
 	}
 	var version int
@@ -114,11 +121,16 @@ func parsePHC(s string) (phc, error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memory, &p.time, &p.threads); err != nil {
 		return p, errors.New("secret: bad argon2 parameters")
 	}
+	// A stored hash is data, not code: parameters that would make argon2 panic
+	// or allocate without bound are refused.
+	if p.time < 1 || p.time > maxArgonTime || p.threads < 1 || p.memory < 8*uint32(p.threads) || p.memory > maxArgonMemory {
+		return p, errors.New("secret: argon2 parameters out of range")
+	}
 	var err error
-	if p.salt, err = base64.RawStdEncoding.DecodeString(parts[4]); err != nil {
+	if p.salt, err = base64.RawStdEncoding.DecodeString(parts[4]); err != nil || len(p.salt) < 8 {
 		return p, errors.New("secret: bad salt")
 	}
-	if p.key, err = base64.RawStdEncoding.DecodeString(parts[5]); err != nil || len(p.key) == 0 {
+	if p.key, err = base64.RawStdEncoding.DecodeString(parts[5]); err != nil || len(p.key) < 16 || len(p.key) > 64 {
 		return p, errors.New("secret: bad key")
 	}
 	return p, nil

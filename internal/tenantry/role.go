@@ -94,7 +94,11 @@ type AdminCount struct {
 // administrator with an active account (SPEC §1): losing the only active one is
 // refused, and so is losing the very last administrator of any kind.
 func CheckAdministratorLoss(targetStatus UserStatus, c AdminCount) error {
-	if c.All <= 1 || targetStatus == UserActive && c.Active <= 1 {
+	if c.All <= 1 {
+		return Errorf(CodeLastTenantAdministrator,
+			"this is the tenant's only administrator: make someone else an administrator first")
+	}
+	if targetStatus == UserActive && c.Active <= 1 {
 		return Errorf(CodeLastTenantAdministrator,
 			"this is the tenant's last active administrator: make someone else an administrator first")
 	}

@@ -43,28 +43,35 @@ const (
 // leading "@" is accepted and dropped, surrounding spaces are trimmed, and the
 // rest must be 3–100 characters of A-Z a-z 0-9 - and ".".
 func ParseTenantName(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	s = strings.TrimPrefix(s, "@")
+	s = strings.TrimPrefix(strings.TrimSpace(s), "@")
+	if err := validTenantName(s); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+func validTenantName(s string) error {
 	if s == "" {
-		return "", errors.New("a tenant name is required")
+		return errors.New("a tenant name is required")
 	}
 	if len(s) < MinTenantNameLength || len(s) > MaxTenantNameLength {
-		return "", errors.New("tenant names are 3 to 100 characters long")
+		return errors.New("tenant names are 3 to 100 characters long")
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
-			return "", errors.New("tenant names may contain only letters A-Z, digits, '-' and '.'")
+			return errors.New("tenant names may contain only letters A-Z, digits, '-' and '.'")
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // NormalizeTenantName returns the key under which tenant names are unique.
 func NormalizeTenantName(name string) string { return strings.ToLower(name) }
 
 // ParseSubtenantName accepts a subtenant's short name, or its full name
-// "<name>+<parent>" when the parent part matches parentName.
+// "<name>+<parent>" when the parent part matches parentName; one leading "@"
+// is dropped, as for any tenant name.
 func ParseSubtenantName(s, parentName string) (string, error) {
 	s = strings.TrimPrefix(strings.TrimSpace(s), "@")
 	if short, parent, ok := strings.Cut(s, "+"); ok {
@@ -73,7 +80,10 @@ func ParseSubtenantName(s, parentName string) (string, error) {
 		}
 		s = short
 	}
-	return ParseTenantName(s)
+	if err := validTenantName(s); err != nil {
+		return "", err
+	}
+	return s, nil
 }
 
 // ValidateTenantSummary checks a tenant's free-text summary.

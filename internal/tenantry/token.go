@@ -55,10 +55,11 @@ func ValidateAPIKeyName(name string) error {
 	if len([]rune(name)) > MaxAPIKeyNameLength {
 		return errorString("names are at most 100 characters")
 	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f || r == '/' {
-			return errorString("names cannot contain '/' or control characters")
-		}
+	if name != strings.TrimSpace(name) {
+		return errorString("names cannot start or end with spaces")
+	}
+	if name == "." || name == ".." || strings.Contains(name, "/") || !printable(name) {
+		return errorString("names cannot be '.' or '..', or contain '/' or control characters")
 	}
 	return nil
 }

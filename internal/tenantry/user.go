@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -56,7 +57,11 @@ func ValidateEmail(email string) error {
 		return errors.New("the email address is longer than 254 characters")
 	}
 	a, err := mail.ParseAddress(email)
-	if err != nil || a.Address != email || a.Name != "" || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") && !strings.HasSuffix(email, "@localhost") {
+	if err != nil || a.Address != email || a.Name != "" {
+		return errors.New("this is not an email address like name@example.com")
+	}
+	domain := email[strings.LastIndexByte(email, '@')+1:]
+	if !strings.Contains(domain, ".") && !strings.EqualFold(domain, "localhost") {
 		return errors.New("this is not an email address like name@example.com")
 	}
 	return nil
@@ -68,12 +73,25 @@ func ValidatePersonName(name string) error {
 	if utf8.RuneCountInString(name) > MaxPersonNameLen {
 		return errors.New("names are at most 100 characters")
 	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return errors.New("names cannot contain control characters")
-		}
+	if !printable(name) {
+		return errors.New("names cannot contain control or invisible formatting characters")
 	}
 	return nil
+}
+
+// printable reports whether s is valid UTF-8 without control characters or
+// invisible format characters (direction overrides, zero-width spaces), which
+// make a name display as something it is not.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidatePassword checks the length rule of SPEC §4: 8 to 256 characters.
