@@ -1,6 +1,7 @@
 package service
 
 import (
+	"fmt"
 	"time"
 
 	"context"
@@ -61,6 +62,7 @@ func (s *Service) AddMember(ctx context.Context, a *Actor, in AddMemberInput) (t
 		in.Role = tenantry.RoleStandard
 	}
 	var v tenantry.Validation
+	v.Check("role", checkRole(in.Role))
 	switch {
 	case in.ID == "" && in.Email == "":
 		v.Add("email", "name the user by email or id")
@@ -99,10 +101,8 @@ func (s *Service) findOrCreateUser(ctx context.Context, tx *store.Tx, a *Actor, 
 		if err != nil {
 			return u, false, err
 		}
-		if in.Email != "" && tenantry.NormalizeEmail(in.Email) != tenantry.NormalizeEmail(u.Email) {
-			return u, false, &tenantry.Error{Code: tenantry.CodeInvalid, Message: "the id and the email name different users",
-				Fields: []tenantry.FieldError{{Field: "email", Message: "does not match the user with this id"}}}
-		}
+		// Visibility first: a user the caller may not see is not_found,
+		// whatever else the request says about them.
 		if u.ID != a.User.ID {
 			ok, err := tx.SharesTenant(ctx, a.User.ID, u.ID)
 			if err != nil {
@@ -111,6 +111,10 @@ func (s *Service) findOrCreateUser(ctx context.Context, tx *store.Tx, a *Actor, 
 			if !ok {
 				return u, false, tenantry.Errorf(tenantry.CodeNotFound, "no such user")
 			}
+		}
+		if in.Email != "" && tenantry.NormalizeEmail(in.Email) != tenantry.NormalizeEmail(u.Email) {
+			return u, false, &tenantry.Error{Code: tenantry.CodeInvalid, Message: "the id and the email name different users",
+				Fields: []tenantry.FieldError{{Field: "email", Message: "does not match the user with this id"}}}
 		}
 		return u, false, nil
 	}
@@ -138,6 +142,10 @@ func (s *Service) findOrCreateUser(ctx context.Context, tx *store.Tx, a *Actor, 
 func (s *Service) SetMemberRole(ctx context.Context, a *Actor, userID string, role tenantry.Role) (tenantry.Member, error) {
 	if err := requireTenantAdmin(a); err != nil {
 		return tenantry.Member{}, err
+	}
+	if err := checkRole(role); err != nil {
+		return tenantry.Member{}, &tenantry.Error{Code: tenantry.CodeInvalid, Message: err.Error(),
+			Fields: []tenantry.FieldError{{Field: "role", Message: err.Error()}}}
 	}
 	if !ValidID(userID) {
 		return tenantry.Member{}, tenantry.Errorf(tenantry.CodeNotFound, "no such user in this tenant")
@@ -213,4 +221,12 @@ func (s *Service) checkAdministratorLoss(ctx context.Context, tx *store.Tx, tena
 		return err
 	}
 	return tenantry.CheckAdministratorLoss(u.Status, n)
+}
+
+// checkRole refuses anything but the two tenant roles.
+func checkRole(r tenantry.Role) error {
+	if r != tenantry.RoleAdministrator && r != tenantry.RoleStandard {
+		return fmt.Errorf("%q is not a role: use administrator or standard", r)
+	}
+	return nil
 }

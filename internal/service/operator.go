@@ -144,20 +144,8 @@ func (s *Service) DisableUser(ctx context.Context, a *Actor, email string) error
 		if u.Status == tenantry.UserDisabled {
 			return nil
 		}
-		if u.Status == tenantry.UserActive {
-			sole, err := tx.TenantsWithSoleActiveAdministrator(ctx, u.ID)
-			if err != nil {
-				return err
-			}
-			if len(sole) > 0 {
-				names := make([]string, len(sole))
-				for i, t := range sole {
-					names[i] = "@" + t.FullName()
-				}
-				return tenantry.Errorf(tenantry.CodeLastTenantAdministrator,
-					"%s is the only active administrator of %s: make someone else an administrator there first",
-					u.Email, strings.Join(names, ", "))
-			}
+		if err := s.checkAdministratorLossEverywhere(ctx, tx, u); err != nil {
+			return err
 		}
 		if err := tx.SetUserStatus(ctx, u.ID, tenantry.UserDisabled, now); err != nil {
 			return err
@@ -174,6 +162,39 @@ func (s *Service) DisableUser(ctx context.Context, a *Actor, email string) error
 			TargetKind: "user", TargetID: u.ID,
 			Details: map[string]any{"email": u.Email, "sessionsRevoked": sessions, "apiKeysRevoked": keys}})
 	})
+}
+
+// checkAdministratorLossEverywhere applies the last-administrator rule to
+// every tenant u administers, as when disabling u. It locks those tenants (in
+// ID order, so that two such operations cannot deadlock) before counting.
+func (s *Service) checkAdministratorLossEverywhere(ctx context.Context, tx *store.Tx, u tenantry.User) error {
+	ids, err := tx.AdministeredTenantIDs(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, id := range ids {
+		if err := tx.LockTenant(ctx, id); err != nil {
+			return err
+		}
+		n, err := tx.CountAdministrators(ctx, id)
+		if err != nil {
+			return err
+		}
+		if tenantry.CheckAdministratorLoss(u.Status, n) != nil {
+			t, err := tx.Tenant(ctx, id)
+			if err != nil {
+				return err
+			}
+			names = append(names, "@"+t.FullName())
+		}
+	}
+	if len(names) > 0 {
+		return tenantry.Errorf(tenantry.CodeLastTenantAdministrator,
+			"%s is the only active administrator of %s: make someone else an administrator there first",
+			u.Email, strings.Join(names, ", "))
+	}
+	return nil
 }
 
 // SignUpInput is an anonymous sign-up (POST /api/admin/1/provisioning).

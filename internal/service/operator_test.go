@@ -304,8 +304,6 @@ func TestService_DisableUser(t *testing.T) {
 	// account cannot be reset or enabled); tenantry.CheckAdministratorLoss
 	// refuses losing the very last administrator of any kind, disabling included.
 	t.Run("PendingSoleAdministrator", func(t *testing.T) {
-		t.Skip("BUG: DisableUser checks only accounts that are active (TenantsWithSoleActiveAdministrator), " +
-			"so the pending sole administrator of a signed-up tenant is disabled and the tenant is orphaned")
 		dialects(t, service.Config{}, func(t testing.TB, e *env) {
 			if err := e.svc.SignUp(e.ctx, service.SignUpInput{Email: "new@example.com", TenantName: "startup"}); err != nil {
 				t.Fatal(err)
@@ -326,17 +324,8 @@ func TestService_DisableUser(t *testing.T) {
 	t.Run("ConcurrentDisableAndDemotion", testConcurrentDisableAndDemotion)
 }
 
-// bugDisableRace is why the DisableUser races are skipped on PostgreSQL.
-const bugDisableRace = "BUG: DisableUser counts a tenant's other active administrators " +
-	"(store.TenantsWithSoleActiveAdministrator) without locking the tenant rows (tx.LockTenant) that SetMemberRole " +
-	"and RemoveMember lock; on PostgreSQL (READ COMMITTED) two racing changes both see the other administrator " +
-	"and both commit, leaving the tenant with no active administrator"
-
 func testConcurrentDisable(t *testing.T) {
 	dialects(t, service.Config{}, func(t testing.TB, e *env) {
-		if e.db.Dialect() == store.Postgres {
-			t.Skip(bugDisableRace)
-		}
 		for i := range raceRounds {
 			a, b := fmt.Sprintf("a%02d@example.com", i), fmt.Sprintf("b%02d@example.com", i)
 			tenantID := e.seedAdmins(fmt.Sprintf("race-%02d", i), a, b)
@@ -352,9 +341,6 @@ func testConcurrentDisable(t *testing.T) {
 // One administrator steps down while the operator disables the other.
 func testConcurrentDisableAndDemotion(t *testing.T) {
 	dialects(t, service.Config{}, func(t testing.TB, e *env) {
-		if e.db.Dialect() == store.Postgres {
-			t.Skip(bugDisableRace)
-		}
 		bob := e.user("bob@example.com")
 		bobToken := e.signIn("bob@example.com")
 		for i := range raceRounds {

@@ -61,13 +61,24 @@ func (s *Service) UpdateMe(ctx context.Context, a *Actor, first, last *string) (
 	return s.Me(ctx, a)
 }
 
-// APIKeys lists the signed-in user's API keys (never their secrets). Errors:
-// unauthenticated.
+// APIKeys lists the signed-in user's API keys (never their secrets); with an
+// API key, those of its tenant only. Errors: unauthenticated.
 func (s *Service) APIKeys(ctx context.Context, a *Actor) ([]tenantry.APIKey, error) {
 	if err := requireUser(a); err != nil {
 		return nil, err
 	}
-	return s.db.Read().APIKeys(ctx, a.User.ID)
+	keys, err := s.db.Read().APIKeys(ctx, a.User.ID)
+	if err != nil || a.APIKey == nil {
+		return keys, err
+	}
+	// Signed in with a key, a caller sees only the keys of that key's tenant.
+	own := keys[:0]
+	for _, k := range keys {
+		if k.TenantID == a.TenantID {
+			own = append(own, k)
+		}
+	}
+	return own, nil
 }
 
 // CreateAPIKey makes a key for the signed-in user in tenantID (the current
@@ -129,6 +140,11 @@ func (s *Service) DeleteAPIKey(ctx context.Context, a *Actor, name string) error
 		k, err := tx.DeleteAPIKey(ctx, a.User.ID, name)
 		if err != nil {
 			return err
+		}
+		if a.APIKey != nil && k.TenantID != a.TenantID {
+			// Signed in with a key, only that tenant's keys exist; returning
+			// the error rolls the deletion back.
+			return tenantry.Errorf(tenantry.CodeNotFound, "you have no API key named %s", name)
 		}
 		return s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionAPIKeyDeleted, TenantID: k.TenantID,
 			TargetKind: "api_key", TargetID: k.ID, Details: map[string]any{"name": k.Name}})

@@ -137,26 +137,7 @@ func (c *Conn) SharesTenant(ctx context.Context, userA, userB string) (bool, err
 	return n > 0, err
 }
 
-// TenantsWithSoleActiveAdministrator lists the tenants where userID is the only
-// administrator with an active account.
-func (c *Conn) TenantsWithSoleActiveAdministrator(ctx context.Context, userID string) ([]tenantry.Tenant, error) {
-	rows, err := c.q.QueryContext(ctx, "SELECT "+tenantColumns+tenantFrom+
-		` JOIN memberships m ON m.tenant_id = t.id
-		WHERE m.user_id = $1 AND m.role = 'administrator' AND NOT EXISTS (
-			SELECT 1 FROM memberships o JOIN users ou ON ou.id = o.user_id
-			WHERE o.tenant_id = t.id AND o.user_id <> $1 AND o.role = 'administrator' AND ou.status = 'active')
-		ORDER BY t.name_norm`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []tenantry.Tenant
-	for rows.Next() {
-		t, err := scanTenant(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+// AdministeredTenantIDs lists the tenants a user administers, by ID.
+func (c *Conn) AdministeredTenantIDs(ctx context.Context, userID string) ([]string, error) {
+	return c.strings(ctx, "SELECT tenant_id FROM memberships WHERE user_id = $1 AND role = 'administrator' ORDER BY tenant_id", userID)
 }
