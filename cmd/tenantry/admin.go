@@ -18,7 +18,7 @@ func newAdminCommand(g *globals) *cobra.Command {
 	user.AddCommand(newUserCreateCommand(g), newUserResetPasswordCommand(g), newUserDisableCommand(g))
 	tenant := &cobra.Command{Use: "tenant", Short: "Manage tenants"}
 	tenant.AddCommand(newTenantCreateCommand(g))
-	admin.AddCommand(user, tenant)
+	admin.AddCommand(user, tenant, newLicenceCommand(g), newOrgCommand(g), newMailCommand(g))
 	return admin
 }
 

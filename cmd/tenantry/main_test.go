@@ -261,3 +261,5 @@ func (c client) do(method, path string, body any, headers ...string) response {
 	}
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
 }
+
+func sleepBriefly() { time.Sleep(25 * time.Millisecond) }

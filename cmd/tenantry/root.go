@@ -19,6 +19,7 @@ import (
 type globals struct {
 	dataDir     string
 	databaseURL string
+	licenceKeys []string
 	getenv      func(string) string
 	stdin       io.Reader
 	stdout      io.Writer
@@ -43,6 +44,8 @@ func newRootCommand(getenv func(string) string, stdin io.Reader, stdout, stderr 
 	root.PersistentFlags().StringVar(&g.dataDir, "data", dataDefault, "data directory (env TENANTRY_DATA)")
 	root.PersistentFlags().StringVar(&g.databaseURL, "database-url", getenv("TENANTRY_DATABASE_URL"),
 		"postgres://… for PostgreSQL; empty for SQLite at DATA/tenantry.db (env TENANTRY_DATABASE_URL)")
+	root.PersistentFlags().StringArrayVar(&g.licenceKeys, "licence-public-key", nil,
+		"trusted licence authority key, base64 of 32 bytes (repeatable; env TENANTRY_LICENCE_PUBLIC_KEYS, comma-separated)")
 	root.AddCommand(newServeCommand(g), newAdminCommand(g))
 	return root
 }
@@ -66,7 +69,16 @@ func (g *globals) openService(ctx context.Context) (*service.Service, func(), er
 	if err != nil {
 		return nil, nil, err
 	}
-	svc := service.New(db, service.Config{Logger: slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	auth, err := g.authority(false)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	svc := service.New(db, service.Config{
+		Logger:   slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Licences: auth,
+		BaseURL:  g.getenv("TENANTRY_BASE_URL"),
+	})
 	return svc, func() { db.Close() }, nil
 }
 

@@ -8,6 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +20,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"tenantry/internal/api"
+	"tenantry/internal/licence"
+	"tenantry/internal/mail"
 	"tenantry/internal/service"
 	"tenantry/internal/tenantry"
 )
@@ -28,6 +34,11 @@ type serveFlags struct {
 	sessionAbsolute time.Duration
 	shutdownTimeout time.Duration
 	logLevel        string
+	baseURL         string
+	smtpURL         string
+	mailFrom        string
+	invitationTTL   time.Duration
+	auditRetention  time.Duration
 }
 
 func newServeCommand(g *globals) *cobra.Command {
@@ -47,6 +58,11 @@ func newServeCommand(g *globals) *cobra.Command {
 	c.Flags().DurationVar(&f.sessionAbsolute, "session-absolute", tenantry.DefaultSessionLifetime.Absolute, "sign-in tokens expire this long after sign-in, however used")
 	c.Flags().DurationVar(&f.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to let requests finish on SIGINT/SIGTERM")
 	c.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	c.Flags().StringVar(&f.baseURL, "base-url", g.getenv("TENANTRY_BASE_URL"), "public URL of this server, for links in emails (env TENANTRY_BASE_URL)")
+	c.Flags().StringVar(&f.smtpURL, "smtp-url", g.getenv("TENANTRY_SMTP_URL"), "smtp://user:pass@host:port to send email; empty writes .eml files to DATA/mail (env TENANTRY_SMTP_URL)")
+	c.Flags().StringVar(&f.mailFrom, "mail-from", g.getenv("TENANTRY_MAIL_FROM"), "From address of emails (env TENANTRY_MAIL_FROM)")
+	c.Flags().DurationVar(&f.invitationTTL, "invitation-ttl", tenantry.DefaultInvitationTTL, "how long invitations stay open (1h to 720h)")
+	c.Flags().DurationVar(&f.auditRetention, "audit-retention", 400*24*time.Hour, "how long audit events are kept")
 	return c
 }
 
@@ -67,6 +83,16 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 	if f.sessionIdle <= 0 || f.sessionAbsolute < f.sessionIdle {
 		return usageError{errors.New("--session-idle must be positive and no longer than --session-absolute")}
 	}
+	if f.invitationTTL < tenantry.MinInvitationTTL || f.invitationTTL > tenantry.MaxInvitationTTL {
+		return usageError{errors.New("--invitation-ttl is between 1h and 720h (30 days)")}
+	}
+	if f.auditRetention < 24*time.Hour {
+		return usageError{errors.New("--audit-retention is at least 24h")}
+	}
+	baseURL, err := checkBaseURL(f.baseURL)
+	if err != nil {
+		return usageError{err}
+	}
 
 	db, err := g.open(ctx)
 	if err != nil {
@@ -75,13 +101,40 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 	defer db.Close()
 	log.Info("database ready", "dialect", string(db.Dialect()))
 
+	auth, err := g.authority(true)
+	if err != nil {
+		return err
+	}
+	if len(auth.Vendor) == 0 {
+		log.Warn("no vendor licence key is configured: licences signed by this data directory's development key are trusted; configure --licence-public-key in production",
+			"developmentKey", filepath.Join(g.dataDir, licence.DevKeyFile))
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", f.addr, err)
+	}
+	if baseURL == "" {
+		baseURL = "http://" + ln.Addr().String()
+		log.Warn("no --base-url: links in emails point at the listen address", "baseURL", baseURL)
+	}
+	sender, err := newSender(g, f, baseURL)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	worker := mail.NewWorker(db, sender, mail.WorkerOptions{Logger: log})
 	svc := service.New(db, service.Config{
-		Logger:   log,
-		Sessions: tenantry.SessionLifetime{Idle: f.sessionIdle, Absolute: f.sessionAbsolute, Refresh: time.Minute},
+		Logger:        log,
+		Sessions:      tenantry.SessionLifetime{Idle: f.sessionIdle, Absolute: f.sessionAbsolute, Refresh: time.Minute},
+		BaseURL:       baseURL,
+		InvitationTTL: f.invitationTTL,
+		MailWake:      worker.Wake,
+		Licences:      auth,
 	})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(service.Collectors()...)
+	reg.MustRegister(mail.Collectors()...)
 	handler := api.NewServer(svc, api.Options{
 		Logger:         log,
 		SignUp:         f.signUp,
@@ -89,10 +142,6 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 		Metrics:        promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 	})
 
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", f.addr, err)
-	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -102,7 +151,12 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go sweep(ctx, log, svc)
+	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); worker.Run(bg) }()
+	go func() { defer wg.Done(); background(bg, log, svc, f.auditRetention) }()
+	defer func() { stopBackground(); wg.Wait() }()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -123,20 +177,72 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 	return nil
 }
 
-// sweep removes dead sign-ins every hour until ctx ends.
-func sweep(ctx context.Context, log *slog.Logger, svc *service.Service) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
+// background runs the periodic work until ctx ends: invitation expiry every
+// minute; dead sign-ins, audit retention and licence expiry notices hourly.
+func background(ctx context.Context, log *slog.Logger, svc *service.Service, retention time.Duration) {
+	minute := time.NewTicker(time.Minute)
+	defer minute.Stop()
+	hourly := func() {
 		if n, err := svc.SweepSessions(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("session sweep failed", "err", err)
 		} else if n > 0 {
 			log.Info("expired sessions removed", "count", n)
 		}
+		if n, err := svc.SweepAudit(ctx, retention); err != nil && ctx.Err() == nil {
+			log.Warn("audit retention failed", "err", err)
+		} else if n > 0 {
+			log.Info("old audit events removed", "count", n)
+		}
+		if err := svc.LicenceNotices(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("licence expiry notices failed", "err", err)
+		}
+	}
+	hourly()
+	for i := 1; ; i++ {
+		if n, err := svc.SweepInvitations(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("invitation expiry failed", "err", err)
+		} else if n > 0 {
+			log.Info("invitations expired", "count", n)
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-minute.C:
+		}
+		if i%60 == 0 {
+			hourly()
 		}
 	}
+}
+
+// checkBaseURL accepts an absolute http(s) URL without a query, or nothing.
+func checkBaseURL(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("--base-url: %q is not an absolute http(s) URL like https://tenantry.example.com", s)
+	}
+	return strings.TrimRight(s, "/"), nil
+}
+
+// newSender is SMTP when --smtp-url is set, else .eml files in DATA/mail.
+func newSender(g *globals, f serveFlags, baseURL string) (mail.Sender, error) {
+	from := f.mailFrom
+	if from == "" {
+		host := "localhost"
+		if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" && net.ParseIP(u.Hostname()) == nil {
+			host = u.Hostname()
+		}
+		from = "Tenantry <tenantry@" + host + ">"
+	}
+	if f.smtpURL != "" {
+		s, err := mail.NewSMTPSender(f.smtpURL, from)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--smtp-url: %w", err)}
+		}
+		return s, nil
+	}
+	return mail.NewFileSender(filepath.Join(g.dataDir, "mail"), from)
 }

@@ -1,6 +1,10 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"tenantry/internal/tenantry"
+)
 
 // routes lists every endpoint of the API in one place.
 func (s *Server) routes() {
@@ -32,6 +36,33 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/admin/1/users/{id}", s.authed(s.handleGetUser))
 	m.HandleFunc("PUT /api/admin/1/users/{id}", s.authed(s.handleUpdateUser))
 	m.HandleFunc("DELETE /api/admin/1/users/{id}", s.authed(s.handleRemoveUser))
+
+	// Organizations.
+	const org = "/api/admin/1/organization"
+	m.HandleFunc("GET "+org, s.authed(s.handleOrganization))
+	m.HandleFunc("GET "+org+"/audit", s.authed(s.handleAudit))
+	m.HandleFunc("GET "+org+"/invites", s.authed(s.handleMyInvites))
+	m.HandleFunc("GET "+org+"/invites/tenants", s.authed(s.handleOrgInvites(tenantry.InviteTenant)))
+	m.HandleFunc("POST "+org+"/invites/tenants", s.authed(s.handleInviteTenant))
+	m.HandleFunc("PUT "+org+"/invites/tenants/{id}", s.authed(s.handleAnswer(tenantry.InviteTenant, true)))
+	m.HandleFunc("DELETE "+org+"/invites/tenants/{id}", s.authed(s.handleAnswer(tenantry.InviteTenant, false)))
+	m.HandleFunc("PATCH "+org+"/invites/tenants/cancel/{id}", s.authed(s.handleClose(tenantry.InviteTenant, false)))
+	m.HandleFunc("PATCH "+org+"/invites/tenants/acknowledge/{id}", s.authed(s.handleClose(tenantry.InviteTenant, true)))
+	m.HandleFunc("GET "+org+"/invites/users", s.authed(s.handleOrgInvites(tenantry.InviteUser)))
+	m.HandleFunc("POST "+org+"/invites/users", s.authed(s.handleInviteUser))
+	m.HandleFunc("PUT "+org+"/invites/users/{id}", s.authed(s.handleAnswer(tenantry.InviteUser, true)))
+	m.HandleFunc("DELETE "+org+"/invites/users/{id}", s.authed(s.handleAnswer(tenantry.InviteUser, false)))
+	m.HandleFunc("PATCH "+org+"/invites/users/cancel/{id}", s.authed(s.handleClose(tenantry.InviteUser, false)))
+	m.HandleFunc("PATCH "+org+"/invites/users/acknowledge/{id}", s.authed(s.handleClose(tenantry.InviteUser, true)))
+	m.HandleFunc("GET "+org+"/tenants", s.authed(s.handleOrgTenants))
+	m.HandleFunc("POST "+org+"/tenants", s.authed(s.handleCreateOrgTenant))
+	m.HandleFunc("DELETE "+org+"/tenants/{id}", s.authed(s.handleRemoveOrgTenant))
+	m.HandleFunc("GET "+org+"/tenant/{tenantId}/users", s.authed(s.handleOrgTenantUsers))
+	m.HandleFunc("GET "+org+"/users", s.authed(s.handleOrgUsers))
+	m.HandleFunc("DELETE "+org+"/users/{id}", s.authed(s.handleRemoveOrgUser))
+
+	// The API's own description.
+	m.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)
 
 	// Sign-up.
 	if s.opts.SignUp {

@@ -193,6 +193,7 @@ func (s *Server) authed(h authedHandler) http.HandlerFunc {
 			Token:         r.Header.Get("Authorization"),
 			APIKey:        r.Header.Get("x-boomi-flow-api-key"),
 			Tenant:        r.Header.Get("manywhotenant"),
+			Organization:  r.Header.Get("x-tenantry-organization"),
 			RequestID:     requestID(r),
 			SourceAddress: s.sourceAddress(r),
 		})

@@ -16,7 +16,20 @@ func (s *Server) handleGetMe(w http.ResponseWriter, r *http.Request, a *service.
 	if err != nil {
 		return err
 	}
-	return encode(w, userMeAPI(p))
+	return s.encodeMe(w, r, a, p)
+}
+
+// encodeMe answers the user's profile with their organizations.
+func (s *Server) encodeMe(w http.ResponseWriter, r *http.Request, a *service.Actor, p service.Profile) error {
+	orgs, err := s.svc.MyOrganizations(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	out := userMeAPI(p)
+	for _, o := range orgs {
+		out.Organizations = append(out.Organizations, OrganizationMinimal{ID: o.ID, Name: o.Name, Role: o.Role})
+	}
+	return encode(w, out)
 }
 
 // userMeUpdate is the reference's UserMeUpdateRequest.
@@ -34,7 +47,7 @@ func (s *Server) handlePutMe(w http.ResponseWriter, r *http.Request, a *service.
 	if err != nil {
 		return err
 	}
-	return encode(w, userMeAPI(p))
+	return s.encodeMe(w, r, a, p)
 }
 
 func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
@@ -101,6 +114,12 @@ func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request, a *serv
 	if err != nil {
 		return err
 	}
+	return encode(w, userEnvelope(r, members, total, p))
+}
+
+// userEnvelope is one page of members in the reference's envelope, with links
+// to the pages beside it (absent at the ends).
+func userEnvelope(r *http.Request, members []tenantry.Member, total int, p service.Page) Envelope[UserAPI] {
 	out := Envelope[UserAPI]{Meta: EnvelopeMeta{Page: p.Page, PageSize: p.PageSize, Total: total}, Items: make([]UserAPI, 0, len(members))}
 	for _, m := range members {
 		out.Items = append(out.Items, userAPI(m))
@@ -115,7 +134,7 @@ func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request, a *serv
 		last := (total + p.PageSize - 1) / p.PageSize
 		out.Links.Previous = link(min(p.Page-1, max(last, 1)))
 	}
-	return encode(w, out)
+	return out
 }
 
 func (s *Server) handleAddUser(w http.ResponseWriter, r *http.Request, a *service.Actor) error {

@@ -108,6 +108,13 @@ type UserMeAPI struct {
 	Tenants       []UserTenantAPI       `json:"tenants"`
 }
 
+func orgMinimal(id, name string) *OrganizationMinimal {
+	if id == "" {
+		return nil
+	}
+	return &OrganizationMinimal{ID: id, Name: name}
+}
+
 func optionalID(id string) *string {
 	if id == "" {
 		return nil
@@ -128,7 +135,7 @@ func userMeAPI(p service.Profile) UserMeAPI {
 	for _, t := range p.Tenants {
 		out.Tenants = append(out.Tenants, UserTenantAPI{ID: t.ID, ParentTenantID: optionalID(t.ParentID),
 			DeveloperName: t.FullName(), DeveloperSummary: t.Summary, LastLoggedInAt: optionalTime(t.LastUsedAt),
-			RoleID: t.Role.RoleID(), Role: string(t.Role)})
+			RoleID: t.Role.RoleID(), Role: string(t.Role), Organization: orgMinimal(t.OrganizationID, t.OrganizationName)})
 	}
 	return out
 }

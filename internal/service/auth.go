@@ -91,6 +91,9 @@ type Credentials struct {
 	APIKey string
 	// Tenant is the manywhotenant header ("" when absent).
 	Tenant string
+	// Organization is the x-tenantry-organization header ("" when absent);
+	// API keys ignore it: a key works in its tenant's organization.
+	Organization string
 	// RequestID and SourceAddress identify the request for audit and logs.
 	RequestID     string
 	SourceAddress string
@@ -166,7 +169,7 @@ func (s *Service) authenticateToken(ctx context.Context, token, tenantHeader str
 			return nil, err
 		}
 	}
-	a := &Actor{Kind: tenantry.ActorUser, User: id.User, SessionID: id.Session.ID,
+	a := &Actor{Kind: tenantry.ActorUser, User: id.User, SessionID: id.Session.ID, OrganizationID: strings.TrimSpace(c.Organization),
 		RequestID: c.RequestID, SourceAddress: c.SourceAddress}
 	if err := s.resolveTenant(ctx, a, tenantHeader, id.Session.TenantID); err != nil {
 		return nil, err

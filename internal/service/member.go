@@ -2,6 +2,7 @@ package service
 
 import (
 	"fmt"
+	"tenantry/internal/mail"
 	"time"
 
 	"context"
@@ -77,14 +78,28 @@ func (s *Service) AddMember(ctx context.Context, a *Actor, in AddMemberInput) (t
 		return tenantry.Member{}, err
 	}
 	var out tenantry.Member
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err := s.write(ctx, func(tx *store.Tx) error {
 		now := s.now()
 		u, created, err := s.findOrCreateUser(ctx, tx, a, in, now)
 		if err != nil {
 			return err
 		}
+		if err := s.checkAddUserToMemberTenant(ctx, tx, a.TenantID, u.ID, created, now); err != nil {
+			return err
+		}
 		if err := tx.AddMember(ctx, tenantry.Membership{TenantID: a.TenantID, UserID: u.ID, Role: in.Role, CreatedAt: now}); err != nil {
 			return err
+		}
+		if u.Status == tenantry.UserPending {
+			// A new pending account, or a pending one added again: a fresh
+			// set-up link, voiding the old one.
+			t, err := tx.Tenant(ctx, a.TenantID)
+			if err != nil {
+				return err
+			}
+			if err := s.sendSetupLink(ctx, tx, u, mail.Data{TenantName: "@" + t.FullName(), ActorName: describeUser(a.User)}); err != nil {
+				return err
+			}
 		}
 		out = tenantry.Member{User: u, Role: in.Role, JoinedAt: now}
 		return s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionMemberAdded, TenantID: a.TenantID,
@@ -229,4 +244,35 @@ func checkRole(r tenantry.Role) error {
 		return fmt.Errorf("%q is not a role: use administrator or standard", r)
 	}
 	return nil
+}
+
+// checkAddUserToMemberTenant applies the licence to adding a user to a tenant
+// of an organization: the licence must be valid, and a user new to the
+// organization counts against its users limit (SPEC §2).
+func (s *Service) checkAddUserToMemberTenant(ctx context.Context, tx *store.Tx, tenantID, userID string, created bool, now time.Time) error {
+	orgID, err := tx.OrganizationOfTenant(ctx, tenantID)
+	if err != nil || orgID == "" {
+		return err
+	}
+	o, err := tx.LockOrganization(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	if err := o.Licence.CheckValid(now); err != nil {
+		return err
+	}
+	known := false
+	if !created {
+		if known, err = tx.IsOrganizationUser(ctx, orgID, userID); err != nil {
+			return err
+		}
+	}
+	if known {
+		return nil
+	}
+	usage, err := tx.Usage(ctx, orgID, now)
+	if err != nil {
+		return err
+	}
+	return tenantry.CheckLimit(o.Licence, usage, tenantry.LimitUsers, 1)
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"tenantry/internal/mail"
 
 	"strings"
 
@@ -158,6 +159,16 @@ func (s *Service) DisableUser(ctx context.Context, a *Actor, email string) error
 		if err != nil {
 			return err
 		}
+		// Invitations only this account could answer end with it.
+		cancelled, err := tx.CancelUserInvitations(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		for _, inv := range cancelled {
+			if err := s.audit(ctx, tx, a, now, invitationEvent(tenantry.ActionInvitationCancelled, inv, u.Email)); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionUserDisabled,
 			TargetKind: "user", TargetID: u.ID,
 			Details: map[string]any{"email": u.Email, "sessionsRevoked": sessions, "apiKeysRevoked": keys}})
@@ -227,12 +238,12 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) error {
 	}
 	a := &Actor{Kind: tenantry.ActorSystem, RequestID: in.RequestID, SourceAddress: in.SourceAddress}
 	now := s.now()
-	return s.db.InTx(ctx, func(tx *store.Tx) error {
+	return s.write(ctx, func(tx *store.Tx) error {
 		_, _, err := tx.UserByEmail(ctx, in.Email)
 		if err == nil {
-			// Known email: no tenant. The notice to its owner comes with email.
-			s.log.InfoContext(ctx, "sign-up with an existing email ignored", "source", in.SourceAddress)
-			return nil
+			// Known email: no tenant, and the same answer; its owner is told.
+			s.log.InfoContext(ctx, "sign-up with an existing email", "source", in.SourceAddress)
+			return s.mail(ctx, tx, mail.KindSignUpExisting, in.Email, mail.Data{Link: s.link("/signin")})
 		}
 		if !tenantry.IsCode(err, tenantry.CodeNotFound) {
 			return err
@@ -249,7 +260,10 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) error {
 		if err := tx.AddMember(ctx, tenantry.Membership{TenantID: t.ID, UserID: u.ID, Role: tenantry.RoleAdministrator, CreatedAt: now}); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionTenantSignedUp, TenantID: t.ID,
-			TargetKind: "tenant", TargetID: t.ID, Details: map[string]any{"name": t.Name, "administrator": u.Email}})
+		if err := s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionTenantSignedUp, TenantID: t.ID,
+			TargetKind: "tenant", TargetID: t.ID, Details: map[string]any{"name": t.Name, "administrator": u.Email}}); err != nil {
+			return err
+		}
+		return s.sendSetupLink(ctx, tx, u, mail.Data{TenantName: "@" + t.Name})
 	})
 }

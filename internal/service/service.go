@@ -7,6 +7,9 @@ package service
 import (
 	"context"
 	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,6 +32,20 @@ type Config struct {
 	SignInPerAddress ratelimit.Limit
 	SignUpPerAddress ratelimit.Limit
 	Logger           *slog.Logger
+	// BaseURL is where links in emails point (SPEC §4), without a trailing
+	// slash.
+	BaseURL string
+	// InvitationTTL is how long invitations stay open; 7 days when zero.
+	InvitationTTL time.Duration
+	// MailWake is called after a change that may have queued mail.
+	MailWake func()
+	// Licences verifies licences for the operator's commands.
+	Licences LicenceVerifier
+}
+
+// LicenceVerifier checks a licence's signature and returns its payload.
+type LicenceVerifier interface {
+	Verify(text string) (tenantry.Licence, error)
 }
 
 // Default rate limits: generous for people, slow for guessing.
@@ -45,6 +62,15 @@ type Service struct {
 	now      func() time.Time
 	sessions tenantry.SessionLifetime
 	log      *slog.Logger
+
+	baseURL       string
+	mailDomain    string
+	invitationTTL time.Duration
+	wake          func()
+	licences      LicenceVerifier
+
+	mu     sync.Mutex
+	warned map[string]string // organization → day its licence warning was logged
 
 	signInEmail   *ratelimit.Keyed
 	signInAddress *ratelimit.Keyed
@@ -73,8 +99,25 @@ func New(db *store.DB, cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.InvitationTTL == 0 {
+		cfg.InvitationTTL = tenantry.DefaultInvitationTTL
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://127.0.0.1:8080"
+	}
+	baseURL := strings.TrimRight(cfg.BaseURL, "/")
+	mailDomain := "tenantry.invalid"
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		mailDomain = u.Hostname()
+	}
 	return &Service{
 		db:            db,
+		baseURL:       baseURL,
+		mailDomain:    mailDomain,
+		invitationTTL: cfg.InvitationTTL,
+		wake:          cfg.MailWake,
+		licences:      cfg.Licences,
+		warned:        map[string]string{},
 		hasher:        secret.NewHasher(),
 		now:           clock,
 		sessions:      cfg.Sessions,
@@ -97,6 +140,9 @@ type Actor struct {
 	SessionID string
 	// APIKey is set when the user authenticated with an API key.
 	APIKey *tenantry.APIKey
+	// OrganizationID is the organization asked for (x-tenantry-organization
+	// or the web session); "" when none.
+	OrganizationID string
 	// TenantID is the current tenant ("" when none) and Role the user's role in it.
 	TenantID string
 	Role     tenantry.Role
@@ -154,6 +200,14 @@ func (s *Service) audit(ctx context.Context, tx *store.Tx, a *Actor, now time.Ti
 		e.RequestID, e.SourceAddress = a.RequestID, a.SourceAddress
 	} else {
 		e.ActorKind = tenantry.ActorSystem
+	}
+	if e.OrganizationID == "" && e.TenantID != "" {
+		// A tenant's events belong to its organization's log too.
+		id, err := tx.OrganizationOfTenant(ctx, e.TenantID)
+		if err != nil {
+			return err
+		}
+		e.OrganizationID = id
 	}
 	return tx.InsertAudit(ctx, e)
 }

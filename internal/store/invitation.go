@@ -230,3 +230,10 @@ func (c *Conn) CountRecentInvitations(ctx context.Context, orgID string, since t
 	err := c.q.QueryRowContext(ctx, "SELECT COUNT(*) FROM invitations WHERE organization_id = $1 AND invited_at > $2", orgID, since).Scan(&n)
 	return n, err
 }
+
+// SettleExpiry stores the expired status of an invited invitation past its
+// expiry, so that the next conditional change can start from it.
+func (tx *Tx) SettleExpiry(ctx context.Context, id string, now time.Time) error {
+	_, err := tx.q.ExecContext(ctx, "UPDATE invitations SET status = 'expired' WHERE id = $1 AND status = 'invited' AND expires_at <= $2", id, now)
+	return err
+}

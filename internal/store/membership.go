@@ -92,8 +92,10 @@ func (c *Conn) CountAdministrators(ctx context.Context, tenantID string) (tenant
 // UserTenants lists the tenants a user is a member of, ordered by full name
 // (a subtenant after its parent).
 func (c *Conn) UserTenants(ctx context.Context, userID string) ([]tenantry.MembershipTenant, error) {
-	rows, err := c.q.QueryContext(ctx, "SELECT "+tenantColumns+", m.role, m.last_used_at"+tenantFrom+
-		" JOIN memberships m ON m.tenant_id = t.id WHERE m.user_id = $1"+
+	rows, err := c.q.QueryContext(ctx, "SELECT "+tenantColumns+", m.role, m.last_used_at, o.id, o.name"+tenantFrom+
+		" JOIN memberships m ON m.tenant_id = t.id"+
+		" LEFT JOIN org_tenants ot ON ot.tenant_id = COALESCE(t.parent_id, t.id)"+
+		" LEFT JOIN organizations o ON o.id = ot.organization_id WHERE m.user_id = $1"+
 		" ORDER BY COALESCE(p.name_norm, t.name_norm), t.parent_id IS NOT NULL, t.name_norm", userID)
 	if err != nil {
 		return nil, err
@@ -103,10 +105,11 @@ func (c *Conn) UserTenants(ctx context.Context, userID string) ([]tenantry.Membe
 	for rows.Next() {
 		var mt tenantry.MembershipTenant
 		var used sql.NullTime
-		if mt.Tenant, err = scanTenant(rows, &mt.Role, &used); err != nil {
+		var orgID, orgName sql.NullString
+		if mt.Tenant, err = scanTenant(rows, &mt.Role, &used, &orgID, &orgName); err != nil {
 			return nil, err
 		}
-		mt.LastUsedAt = timeOf(used)
+		mt.LastUsedAt, mt.OrganizationID, mt.OrganizationName = timeOf(used), orgID.String, orgName.String
 		out = append(out, mt)
 	}
 	return out, rows.Err()

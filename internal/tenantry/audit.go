@@ -46,3 +46,25 @@ type AuditEvent struct {
 	SourceAddress  string
 	Details        map[string]any
 }
+
+// Organization audit actions.
+const (
+	ActionOrgCreated            = "organization.created"
+	ActionOrgDeleted            = "organization.deleted"
+	ActionOrgLicenceReplaced    = "organization.licence_replaced"
+	ActionOrgAdminAdded         = "administrator.added"
+	ActionOrgAdminAddedOperator = "administrator.added_by_operator"
+	ActionOrgAdminRemoved       = "administrator.removed"
+	ActionOrgAdminLeft          = "administrator.left"
+	ActionInvitationCreated     = "invitation.created"
+	ActionInvitationResent      = "invitation.resent"
+	ActionInvitationRefused     = "invitation.refused"
+	ActionInvitationAccepted    = "invitation.accepted"
+	ActionInvitationRejected    = "invitation.rejected"
+	ActionInvitationCancelled   = "invitation.cancelled"
+	ActionInvitationAcked       = "invitation.acknowledged"
+	ActionInvitationExpired     = "invitation.expired"
+	ActionOrgTenantJoined       = "tenant.joined"
+	ActionOrgTenantCreated      = "tenant.created_in_organization"
+	ActionOrgTenantRemoved      = "tenant.removed"
+)

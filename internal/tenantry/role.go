@@ -81,6 +81,10 @@ type MembershipTenant struct {
 	Tenant
 	Role       Role
 	LastUsedAt time.Time
+	// The organization the tenant belongs to (a subtenant's is its
+	// parent's); empty when none.
+	OrganizationID   string
+	OrganizationName string
 }
 
 // AdminCount counts a tenant's administrators.

@@ -1,0 +1,162 @@
+package api
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"tenantry/internal/service"
+	"tenantry/internal/tenantry"
+)
+
+// AuditEventAPI is one audit event on the wire.
+type AuditEventAPI struct {
+	ID             string         `json:"id"`
+	Time           time.Time      `json:"time"`
+	Action         string         `json:"action"`
+	Actor          AuditActorAPI  `json:"actor"`
+	OrganizationID string         `json:"organizationId"`
+	TenantID       *string        `json:"tenantId"`
+	Target         AuditTargetAPI `json:"target"`
+	RequestID      *string        `json:"requestId"`
+	SourceAddress  *string        `json:"sourceAddress"`
+	Details        map[string]any `json:"details"`
+}
+
+// AuditActorAPI says who made a change.
+type AuditActorAPI struct {
+	Kind string  `json:"kind"`
+	ID   *string `json:"id"`
+}
+
+// AuditTargetAPI says what a change was made to.
+type AuditTargetAPI struct {
+	Kind *string `json:"kind"`
+	ID   *string `json:"id"`
+}
+
+// AuditPageAPI is one page of the audit log.
+type AuditPageAPI struct {
+	Items      []AuditEventAPI `json:"items"`
+	NextCursor *string         `json:"nextCursor"`
+}
+
+func auditEventAPI(e tenantry.AuditEvent) AuditEventAPI {
+	details := e.Details
+	if details == nil {
+		details = map[string]any{}
+	}
+	return AuditEventAPI{ID: e.ID, Time: e.Time, Action: e.Action,
+		Actor:          AuditActorAPI{Kind: string(e.ActorKind), ID: optionalID(e.ActorID)},
+		OrganizationID: e.OrganizationID, TenantID: optionalID(e.TenantID),
+		Target:    AuditTargetAPI{Kind: optionalID(e.TargetKind), ID: optionalID(e.TargetID)},
+		RequestID: optionalID(e.RequestID), SourceAddress: optionalID(e.SourceAddress), Details: details}
+}
+
+func timeParam(q map[string][]string, name string, v *tenantry.Validation) time.Time {
+	s := ""
+	if vs := q[name]; len(vs) > 0 {
+		s = vs[0]
+	}
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		if d, err2 := time.Parse("2006-01-02", s); err2 == nil {
+			return d
+		}
+		v.Add(name, name+" is an RFC 3339 time (2026-01-31T00:00:00Z) or a date (2026-01-31)")
+	}
+	return t
+}
+
+// handleAudit answers a page of the organization's audit log as JSON, or, with
+// format=jsonl or format=csv, the whole filtered log as a download.
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
+	q := r.URL.Query()
+	var v tenantry.Validation
+	query := service.AuditQuery{Action: q.Get("action"), Actor: q.Get("actor"), Target: q.Get("target"),
+		From: timeParam(q, "from", &v), To: timeParam(q, "to", &v), Cursor: q.Get("cursor"), Limit: intParam(q, "limit", &v)}
+	format := q.Get("format")
+	if format != "" && format != "json" && format != "jsonl" && format != "csv" {
+		v.Add("format", "format is json, jsonl or csv")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if format == "" || format == "json" {
+		page, err := s.svc.OrgAudit(r.Context(), a, query)
+		if err != nil {
+			return err
+		}
+		out := AuditPageAPI{Items: make([]AuditEventAPI, 0, len(page.Items)), NextCursor: optionalID(page.NextCursor)}
+		for _, e := range page.Items {
+			out.Items = append(out.Items, auditEventAPI(e))
+		}
+		return encode(w, out)
+	}
+	return s.exportAudit(w, r, a, query, format)
+}
+
+// exportAudit streams every matching event, page by page, so an export of any
+// size holds one page in memory.
+func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, a *service.Actor, q service.AuditQuery, format string) error {
+	q.Limit = service.MaxAuditLimit
+	page, err := s.svc.OrgAudit(r.Context(), a, q) // the first page answers errors before any byte is written
+	if err != nil {
+		return err
+	}
+	name := "audit-" + time.Now().UTC().Format("20060102T150405Z")
+	var cw *csv.Writer
+	enc := json.NewEncoder(w)
+	if format == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+		cw = csv.NewWriter(w)
+		cw.Write([]string{"id", "time", "action", "actor_kind", "actor_id", "tenant_id", "target_kind", "target_id", "request_id", "source_address", "details"})
+	} else {
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.jsonl"`)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	for {
+		for _, e := range page.Items {
+			if cw != nil {
+				details, _ := json.Marshal(e.Details)
+				row := []string{e.ID, e.Time.Format(time.RFC3339Nano), e.Action, string(e.ActorKind), e.ActorID, e.TenantID,
+					e.TargetKind, e.TargetID, e.RequestID, e.SourceAddress, string(details)}
+				for i := range row {
+					row[i] = csvSafe(row[i])
+				}
+				cw.Write(row)
+			} else if err := enc.Encode(auditEventAPI(e)); err != nil {
+				return nil // the client went away; the status is already sent
+			}
+		}
+		if cw != nil {
+			cw.Flush()
+			if cw.Error() != nil {
+				return nil
+			}
+		}
+		if page.NextCursor == "" {
+			return nil
+		}
+		q.Cursor = page.NextCursor
+		if page, err = s.svc.OrgAudit(r.Context(), a, q); err != nil {
+			s.log.ErrorContext(r.Context(), "audit export stopped", "err", err, "requestId", requestID(r))
+			return nil
+		}
+	}
+}
+
+// csvSafe keeps a spreadsheet from reading a cell as a formula (SPEC §7).
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,74 @@
+package service
+
+import (
+	"context"
+
+	"tenantry/internal/mail"
+	"tenantry/internal/store"
+)
+
+// Licence expiry notices go out this many days before expiry (SPEC §2).
+var licenceNoticeDays = []int{30, 7, 1}
+
+// LicenceNotices emails organization administrators when their licence is
+// 30, 7 or 1 days from expiry (each notice once per licence), and logs a
+// warning once a day for every licence expired or about to. The system runs it
+// periodically.
+func (s *Service) LicenceNotices(ctx context.Context) error {
+	orgs, err := s.db.Read().Organizations(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	today := now.Format("2006-01-02")
+	for _, o := range orgs {
+		left := o.Licence.DaysLeft(now)
+		if left < 30 {
+			s.mu.Lock()
+			logged := s.warned[o.ID] == today
+			s.warned[o.ID] = today
+			s.mu.Unlock()
+			if !logged {
+				if left < 0 {
+					s.log.WarnContext(ctx, "organization licence expired", "organization", o.ID, "name", o.Name, "expiresAt", o.Licence.ExpiresAt)
+				} else {
+					s.log.WarnContext(ctx, "organization licence expires soon", "organization", o.ID, "name", o.Name, "daysLeft", left)
+				}
+			}
+		}
+		if left < 0 {
+			continue
+		}
+		due := 0
+		for _, d := range licenceNoticeDays {
+			if left < d {
+				due = d
+			}
+		}
+		if due == 0 {
+			continue
+		}
+		err := s.write(ctx, func(tx *store.Tx) error {
+			sent, err := tx.ExpiryNoticeDays(ctx, o.ID)
+			if err != nil {
+				return err
+			}
+			if sent != 0 && sent <= due {
+				return nil
+			}
+			emails, err := tx.OrgAdminEmails(ctx, o.ID)
+			if err != nil {
+				return err
+			}
+			if err := s.mailAll(ctx, tx, mail.KindLicenceExpiring, emails, mail.Data{OrganizationName: o.Name,
+				ExpiresAt: o.Licence.ExpiresAt, DaysLeft: left, Link: s.link("/settings/organization")}); err != nil {
+				return err
+			}
+			return tx.SetExpiryNotice(ctx, o.ID, due)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,66 @@
+package service
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"tenantry/internal/mail"
+	"tenantry/internal/secret"
+	"tenantry/internal/store"
+	"tenantry/internal/tenantry"
+)
+
+// SetupLinkTTL is how long an account set-up link works (SPEC §4).
+const SetupLinkTTL = 72 * time.Hour
+
+// mail renders a message and puts it in the outbox, in tx: it is sent if and
+// only if the change commits.
+func (s *Service) mail(ctx context.Context, tx *store.Tx, kind mail.Kind, to string, d mail.Data) error {
+	m, err := mail.Compose(kind, to, d)
+	if err != nil {
+		return err
+	}
+	id := newID()
+	return tx.EnqueueMail(ctx, store.Mail{ID: id, MessageID: id + "@" + s.mailDomain, To: m.To, Subject: m.Subject,
+		Text: m.Text, HTML: m.HTML, CreatedAt: s.now()})
+}
+
+// mailAll sends one message to each address.
+func (s *Service) mailAll(ctx context.Context, tx *store.Tx, kind mail.Kind, to []string, d mail.Data) error {
+	for _, addr := range to {
+		if err := s.mail(ctx, tx, kind, addr, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// link is an absolute link to a page of this server.
+func (s *Service) link(path string) string { return s.baseURL + path }
+
+// write runs fn in one transaction and, once it committed, nudges the mail
+// worker (fn may have queued mail).
+func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) error {
+	if err := s.db.InTx(ctx, fn); err != nil {
+		return err
+	}
+	if s.wake != nil {
+		s.wake()
+	}
+	return nil
+}
+
+// sendSetupLink gives a pending account a new one-time set-up link (voiding
+// any earlier one) and mails it.
+func (s *Service) sendSetupLink(ctx context.Context, tx *store.Tx, u tenantry.User, d mail.Data) error {
+	now := s.now()
+	token, hash := secret.NewToken(tenantry.SecretSetup)
+	if err := tx.CreateUserToken(ctx, newID(), u.ID, "setup", hash, now, now.Add(SetupLinkTTL)); err != nil {
+		return err
+	}
+	d.RecipientName = displayName(u)
+	d.Link = s.link("/setup?token=" + url.QueryEscape(token))
+	d.ExpiresAt = now.Add(SetupLinkTTL)
+	return s.mail(ctx, tx, mail.KindAccountSetup, u.Email, d)
+}
