@@ -463,7 +463,7 @@ func (s *Service) notifyAnswer(ctx context.Context, tx *store.Tx, a *Actor, o te
 	if inv.Type == tenantry.InviteTenant {
 		d.TenantName = name
 	}
-	var to []string
+	var orgSide []string
 	stillAdmin := false
 	if inv.InvitedBy != "" {
 		var err error
@@ -476,26 +476,46 @@ func (s *Service) notifyAnswer(ctx context.Context, tx *store.Tx, a *Actor, o te
 		if err != nil {
 			return err
 		}
-		to = append(to, u.Email)
+		orgSide = append(orgSide, u.Email)
 	} else {
 		emails, err := tx.OrgAdminEmails(ctx, o.ID)
 		if err != nil {
 			return err
 		}
-		to = append(to, emails...)
+		orgSide = append(orgSide, emails...)
 	}
-	if inv.Type == tenantry.InviteTenant {
-		emails, err := tx.TenantAdminEmails(ctx, inv.TenantID)
-		if err != nil {
-			return err
-		}
-		for _, e := range emails {
-			if !strings.EqualFold(e, a.User.Email) {
-				to = append(to, e)
-			}
+	if inv.Type != tenantry.InviteTenant {
+		return s.mailAll(ctx, tx, kind, dedupe(orgSide), d)
+	}
+	// A tenant that rejected never joined: the organization is not told who
+	// answered for it (SPEC §3). The tenant's other administrators are.
+	orgData := d
+	if !accepted {
+		orgData.ActorName = ""
+	}
+	if err := s.mailAll(ctx, tx, kind, dedupe(orgSide), orgData); err != nil {
+		return err
+	}
+	tenantAdmins, err := tx.TenantAdminEmails(ctx, inv.TenantID)
+	if err != nil {
+		return err
+	}
+	var others []string
+	for _, e := range tenantAdmins {
+		if !strings.EqualFold(e, a.User.Email) && !containsFold(orgSide, e) {
+			others = append(others, e)
 		}
 	}
-	return s.mailAll(ctx, tx, kind, dedupe(to), d)
+	return s.mailAll(ctx, tx, kind, others, d)
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func dedupe(emails []string) []string {
