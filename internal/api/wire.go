@@ -198,6 +198,7 @@ func tenantResponse(t tenantry.Tenant) TenantResponseAPI {
 
 func tenantViewAPI(v service.TenantView, withSubtenants bool) TenantResponseAPI {
 	out := tenantResponse(v.Tenant)
+	out.Organization = orgMinimal(v.OrganizationID, v.OrganizationName)
 	if v.Parent != nil {
 		p := tenantResponse(*v.Parent)
 		out.ParentTenant = &p

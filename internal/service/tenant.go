@@ -13,6 +13,9 @@ type TenantView struct {
 	Tenant     tenantry.Tenant
 	Parent     *tenantry.Tenant
 	Subtenants []store.TenantStats // only when asked for
+	// OrganizationID and OrganizationName name the organization the tenant
+	// belongs to (a subtenant's is its parent's); empty when none.
+	OrganizationID, OrganizationName string
 }
 
 // CurrentTenant returns the current tenant, with its subtenants when
@@ -31,6 +34,16 @@ func (s *Service) tenantView(ctx context.Context, c *store.Conn, id string, with
 		return TenantView{}, err
 	}
 	v := TenantView{Tenant: t}
+	if v.OrganizationID, err = c.OrganizationOfTenant(ctx, t.ID); err != nil {
+		return TenantView{}, err
+	}
+	if v.OrganizationID != "" {
+		o, err := c.Organization(ctx, v.OrganizationID)
+		if err != nil {
+			return TenantView{}, err
+		}
+		v.OrganizationName = o.Name
+	}
 	if t.IsSubtenant() {
 		p, err := c.Tenant(ctx, t.ParentID)
 		if err != nil {
