@@ -11,10 +11,9 @@ import (
 	"tenantry/internal/tenantry"
 )
 
-// Invitation pacing per organization (SPEC §2).
-const (
-	InvitationsPerHour = 50
-)
+// InvitationsPerHour is how many invitations an organization may create in
+// an hour (SPEC §2).
+const InvitationsPerHour = 50
 
 // InviteTarget names whom to invite: by ID, or by name (a tenant's @name) or
 // email (a user's). Both given must agree.
@@ -77,7 +76,7 @@ func (s *Service) invite(ctx context.Context, a *Actor, kind tenantry.Invitation
 		if err != nil {
 			return err
 		}
-		if recent >= InvitationsPerHour {
+		if recent >= s.invitesPerHour {
 			e := tenantry.Errorf(tenantry.CodeRateLimited, "the organization has sent %d invitations in the last hour, the most it may; try again later", recent)
 			e.RetryAfter = 600
 			return e

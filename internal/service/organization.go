@@ -55,9 +55,6 @@ func (s *Service) currentOrganization(ctx context.Context, c *store.Conn, a *Act
 			return orgScope{Org: o, IsAdmin: admin}, err
 		}
 	}
-	if a.APIKey != nil {
-		return orgScope{}, none
-	}
 	orgs, err := c.OrganizationsAdministeredBy(ctx, a.User.ID)
 	if err != nil {
 		return orgScope{}, err

@@ -41,6 +41,9 @@ type Config struct {
 	MailWake func()
 	// Licences verifies licences for the operator's commands.
 	Licences LicenceVerifier
+	// InvitationsPerHour caps the invitations an organization creates in an
+	// hour; SPEC §2's 50 when zero.
+	InvitationsPerHour int
 }
 
 // LicenceVerifier checks a licence's signature and returns its payload.
@@ -63,11 +66,12 @@ type Service struct {
 	sessions tenantry.SessionLifetime
 	log      *slog.Logger
 
-	baseURL       string
-	mailDomain    string
-	invitationTTL time.Duration
-	wake          func()
-	licences      LicenceVerifier
+	baseURL        string
+	mailDomain     string
+	invitationTTL  time.Duration
+	invitesPerHour int
+	wake           func()
+	licences       LicenceVerifier
 
 	mu     sync.Mutex
 	warned map[string]string // organization → day its licence warning was logged
@@ -99,6 +103,9 @@ func New(db *store.DB, cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.InvitationsPerHour == 0 {
+		cfg.InvitationsPerHour = InvitationsPerHour
+	}
 	if cfg.InvitationTTL == 0 {
 		cfg.InvitationTTL = tenantry.DefaultInvitationTTL
 	}
@@ -111,20 +118,21 @@ func New(db *store.DB, cfg Config) *Service {
 		mailDomain = u.Hostname()
 	}
 	return &Service{
-		db:            db,
-		baseURL:       baseURL,
-		mailDomain:    mailDomain,
-		invitationTTL: cfg.InvitationTTL,
-		wake:          cfg.MailWake,
-		licences:      cfg.Licences,
-		warned:        map[string]string{},
-		hasher:        secret.NewHasher(),
-		now:           clock,
-		sessions:      cfg.Sessions,
-		log:           cfg.Logger,
-		signInEmail:   ratelimit.New(cfg.SignInPerEmail, clock),
-		signInAddress: ratelimit.New(cfg.SignInPerAddress, clock),
-		signUpAddress: ratelimit.New(cfg.SignUpPerAddress, clock),
+		db:             db,
+		baseURL:        baseURL,
+		mailDomain:     mailDomain,
+		invitationTTL:  cfg.InvitationTTL,
+		invitesPerHour: cfg.InvitationsPerHour,
+		wake:           cfg.MailWake,
+		licences:       cfg.Licences,
+		warned:         map[string]string{},
+		hasher:         secret.NewHasher(),
+		now:            clock,
+		sessions:       cfg.Sessions,
+		log:            cfg.Logger,
+		signInEmail:    ratelimit.New(cfg.SignInPerEmail, clock),
+		signInAddress:  ratelimit.New(cfg.SignInPerAddress, clock),
+		signUpAddress:  ratelimit.New(cfg.SignUpPerAddress, clock),
 	}
 }
 

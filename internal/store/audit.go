@@ -98,7 +98,7 @@ func (c *Conn) OrgAudit(ctx context.Context, orgID string, f AuditFilter) ([]ten
 		add("id < ?", f.Before)
 	}
 	args = append(args, f.Limit+1)
-	rows, err := c.q.QueryContext(ctx, `SELECT id, time, action, actor_kind, COALESCE(actor_id, ''), COALESCE(tenant_id, ''),
+	rows, err := c.q.QueryContext(ctx, `SELECT id, time, action, actor_kind, COALESCE(actor_id, ''), tenant_id,
 		COALESCE(target_kind, ''), COALESCE(target_id, ''), COALESCE(request_id, ''), COALESCE(source_address, ''), details
 		FROM audit_events WHERE `+where+` ORDER BY id DESC LIMIT $`+itoa(len(args)), args...)
 	if err != nil {

@@ -107,7 +107,8 @@ func (c *Conn) strings(ctx context.Context, query string, args ...any) ([]string
 // AddOrgTenant makes a top-level tenant a member of an organization. A tenant
 // already in one (this or another) is tenant_in_other_organization.
 func (tx *Tx) AddOrgTenant(ctx context.Context, orgID, tenantID, addedBy string, now time.Time) error {
-	_, err := tx.q.ExecContext(ctx, "INSERT INTO org_tenants (tenant_id, organization_id, added_at, added_by) VALUES ($1, $2, $3, $4)",
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO org_tenants (tenant_id, organization_id, added_at, added_by, name_norm)
+		VALUES ($1, $2, $3, $4, (SELECT name_norm FROM tenants WHERE id = $1))`,
 		tenantID, orgID, now, nullString(addedBy))
 	if isUniqueViolation(err) {
 		return tenantry.Wrap(err, tenantry.CodeTenantInOtherOrganization, "the tenant already belongs to an organization")
@@ -151,17 +152,24 @@ func (c *Conn) OrgTenants(ctx context.Context, orgID, search string, after Curso
 	args := []any{orgID, limit + 1}
 	where := ""
 	if search != "" {
-		args = append(args, tenantry.NormalizeTenantName(search)+"%")
-		where += " AND t.name_norm LIKE $" + itoa(len(args))
+		// A prefix as a range, so the index answers it: every character a
+		// normalized name may hold sorts below "{".
+		prefix := tenantry.NormalizeTenantName(search)
+		args = append(args, prefix, prefix+"{")
+		where += " AND ot.name_norm >= $" + itoa(len(args)-1) + " AND ot.name_norm < $" + itoa(len(args))
 	}
 	if after.Key != "" {
 		args = append(args, after.Key, after.ID)
-		where += " AND (t.name_norm > $" + itoa(len(args)-1) + " OR (t.name_norm = $" + itoa(len(args)-1) + " AND t.id > $" + itoa(len(args)) + "))"
+		where += " AND (ot.name_norm > $" + itoa(len(args)-1) + " OR (ot.name_norm = $" + itoa(len(args)-1) + " AND ot.tenant_id > $" + itoa(len(args)) + "))"
 	}
-	rows, err := c.q.QueryContext(ctx, "SELECT "+tenantColumns+`, ot.added_at, b.id, b.email, b.first_name, b.last_name,
-		(SELECT COUNT(*) FROM memberships m WHERE m.tenant_id = t.id), t.name_norm`+tenantFrom+`
-		JOIN org_tenants ot ON ot.tenant_id = t.id LEFT JOIN users b ON b.id = ot.added_by
-		WHERE ot.organization_id = $1`+where+` ORDER BY t.name_norm, t.id LIMIT $2`, args...)
+	// The page is cut first (a sort of the organization's keys only); user
+	// counts and names are then looked up for its rows alone.
+	rows, err := c.q.QueryContext(ctx, "SELECT "+tenantColumns+`, pg.added_at, b.id, b.email, b.first_name, b.last_name,
+		(SELECT COUNT(*) FROM memberships m WHERE m.tenant_id = t.id), pg.name_norm FROM (
+			SELECT ot.tenant_id AS id, ot.name_norm, ot.added_at, ot.added_by FROM org_tenants ot
+			WHERE ot.organization_id = $1`+where+` ORDER BY ot.name_norm, ot.tenant_id LIMIT $2
+		) pg JOIN tenants t ON t.id = pg.id LEFT JOIN tenants p ON p.id = t.parent_id LEFT JOIN users b ON b.id = pg.added_by
+		ORDER BY pg.name_norm, pg.id`, args...)
 	if err != nil {
 		return OrgTenantPage{}, err
 	}
@@ -204,7 +212,7 @@ func (c *Conn) OrgTenants(ctx context.Context, orgID, search string, after Curso
 		marks += "$" + itoa(i+1)
 	}
 	rows, err = c.q.QueryContext(ctx, "SELECT "+tenantColumns+", (SELECT COUNT(*) FROM memberships m WHERE m.tenant_id = t.id)"+
-		tenantFrom+" WHERE t.parent_id IN ("+marks+") ORDER BY t.name_norm, t.id", ids...)
+		tenantFrom+" WHERE t.parent_id IS NOT NULL AND t.parent_id IN ("+marks+") ORDER BY t.name_norm, t.id", ids...)
 	if err != nil {
 		return OrgTenantPage{}, err
 	}

@@ -70,6 +70,11 @@ func (tx *Tx) UpdateTenant(ctx context.Context, t tenantry.Tenant, now time.Time
 	if isUniqueViolation(err) {
 		return tenantNameTaken(err, t)
 	}
+	if err != nil {
+		return err
+	}
+	// The membership's copy of the name follows the rename.
+	_, err = tx.q.ExecContext(ctx, "UPDATE org_tenants SET name_norm = $2 WHERE tenant_id = $1", t.ID, tenantry.NormalizeTenantName(t.Name))
 	return err
 }
 
