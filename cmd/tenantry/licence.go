@@ -123,11 +123,11 @@ func newLicenceIssueCommand(g *globals) *cobra.Command {
 				}
 				l.NotBefore = nb.UTC()
 			}
-			if err := l.Validate(); err != nil {
-				return err
-			}
 			if !l.ExpiresAt.After(now) {
 				return errors.New("--expires is in the past: the licence would be expired already")
+			}
+			if err := l.Validate(); err != nil {
+				return err
 			}
 			key, err := g.signingKey(keyPath, false)
 			if err != nil {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"strings"
+	"time"
 
 	"tenantry/internal/store"
 	"tenantry/internal/tenantry"
@@ -21,8 +22,11 @@ func (s *Service) CreateOrganization(ctx context.Context, a *Actor, licenceText,
 		return tenantry.Organization{}, err
 	}
 	now := s.now()
-	if err := l.CheckValid(now); err != nil {
-		return tenantry.Organization{}, err
+	switch {
+	case now.Before(l.NotBefore):
+		return tenantry.Organization{}, tenantry.Errorf(tenantry.CodeLicenceExpired, "this licence is not valid before %s", l.NotBefore.Format(time.RFC3339))
+	case !now.Before(l.ExpiresAt):
+		return tenantry.Organization{}, tenantry.Errorf(tenantry.CodeLicenceExpired, "this licence expired at %s", l.ExpiresAt.Format(time.RFC3339))
 	}
 	o := tenantry.Organization{ID: newID(), Name: l.OrganizationName, Licence: l, CreatedAt: now}
 	err = s.write(ctx, func(tx *store.Tx) error {
@@ -67,7 +71,7 @@ func (s *Service) ReplaceLicence(ctx context.Context, a *Actor, orgID, licenceTe
 	}
 	now := s.now()
 	if !now.Before(l.ExpiresAt) {
-		return tenantry.Organization{}, l.CheckValid(now)
+		return tenantry.Organization{}, tenantry.Errorf(tenantry.CodeLicenceExpired, "this licence expired at %s", l.ExpiresAt.Format(time.RFC3339))
 	}
 	var o tenantry.Organization
 	err = s.write(ctx, func(tx *store.Tx) error {
