@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"tenantry/internal/tenantry"
@@ -202,17 +203,17 @@ func (c *Conn) OrgTenants(ctx context.Context, orgID, search string, after Curso
 	// Subtenants of the page's tenants, in one query.
 	byParent := map[string]int{}
 	ids := make([]any, 0, len(page.Tenants))
-	marks := ""
+	var marks strings.Builder
 	for i, ot := range page.Tenants {
 		byParent[ot.Tenant.ID] = i
 		ids = append(ids, ot.Tenant.ID)
 		if i > 0 {
-			marks += ", "
+			marks.WriteString(", ")
 		}
-		marks += "$" + itoa(i+1)
+		marks.WriteString("$" + itoa(i+1))
 	}
 	rows, err = c.q.QueryContext(ctx, "SELECT "+tenantColumns+", (SELECT COUNT(*) FROM memberships m WHERE m.tenant_id = t.id)"+
-		tenantFrom+" WHERE t.parent_id IS NOT NULL AND t.parent_id IN ("+marks+") ORDER BY t.name_norm, t.id", ids...)
+		tenantFrom+" WHERE t.parent_id IS NOT NULL AND t.parent_id IN ("+marks.String()+") ORDER BY t.name_norm, t.id", ids...)
 	if err != nil {
 		return OrgTenantPage{}, err
 	}
