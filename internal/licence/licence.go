@@ -21,6 +21,10 @@ import (
 // DevKeyFile is the development key's file name in the data directory.
 const DevKeyFile = "licence-dev.key"
 
+// strictB64 refuses non-canonical encodings, so that a licence has exactly one
+// text.
+var strictB64 = base64.RawURLEncoding.Strict()
+
 // Sign returns the licence text of l signed with key.
 func Sign(key ed25519.PrivateKey, l tenantry.Licence) (string, error) {
 	payload, err := json.Marshal(l)
@@ -49,11 +53,14 @@ type Authority struct {
 func (a Authority) Verify(text string) (tenantry.Licence, error) {
 	var l tenantry.Licence
 	text = strings.TrimSpace(text)
+	if strings.ContainsAny(text, " \t\r\n") {
+		return l, tenantry.Errorf(tenantry.CodeInvalid, "this is not a Tenantry licence (it has spaces or line breaks inside)")
+	}
 	first, sigText, ok := strings.Cut(text, ".")
 	if !ok || first == "" || sigText == "" || strings.Contains(sigText, ".") {
 		return l, tenantry.Errorf(tenantry.CodeInvalid, "this is not a Tenantry licence (it should be two base64url parts joined by a dot)")
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(sigText)
+	sig, err := strictB64.DecodeString(sigText)
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return l, tenantry.Errorf(tenantry.CodeInvalid, "the licence's signature part is damaged")
 	}
@@ -70,7 +77,7 @@ func (a Authority) Verify(text string) (tenantry.Licence, error) {
 	if signedBy == "" {
 		return l, tenantry.Errorf(tenantry.CodeInvalid, "the licence's signature does not verify: it was changed, or signed by an authority this server does not trust")
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(first)
+	payload, err := strictB64.DecodeString(first)
 	if err != nil {
 		return l, tenantry.Errorf(tenantry.CodeInvalid, "the licence's payload is damaged")
 	}
@@ -118,19 +125,28 @@ func CreateKeyFile(path string) (ed25519.PrivateKey, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// Written whole to a temporary file, then linked into place: a reader
+	// never sees a half-written key, and an existing key is never replaced.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".licence-key-*")
 	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("%s already exists; a licence key is never overwritten", path)
-		}
 		return nil, err
 	}
-	_, err = fmt.Fprintf(f, "tenantry licence signing key\n%s\n", base64.StdEncoding.EncodeToString(priv.Seed()))
-	if cerr := f.Close(); err == nil {
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	_, err = fmt.Fprintf(tmp, "tenantry licence signing key\n%s\n", base64.StdEncoding.EncodeToString(priv.Seed()))
+	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
+		return nil, err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("%s already exists; a licence key is never overwritten", path)
+		}
 		return nil, err
 	}
 	return priv, nil
@@ -142,7 +158,7 @@ func ReadKeyFile(path string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	lines := strings.Split(strings.TrimSpace(strings.ReplaceAll(string(b), "\r\n", "\n")), "\n")
 	if len(lines) != 2 || lines[0] != "tenantry licence signing key" {
 		return nil, fmt.Errorf("%s is not a Tenantry licence key file", path)
 	}

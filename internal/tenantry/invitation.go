@@ -120,6 +120,8 @@ func pastTense(a InvitationAction) string {
 		return "acknowledged"
 	case ActResend:
 		return "sent again"
+	case ActReinvite:
+		return "invited again"
 	}
 	return fmt.Sprint(a)
 }
@@ -129,7 +131,7 @@ func pastTense(a InvitationAction) string {
 func (i Invitation) CheckResend(now time.Time) error {
 	next := i.LastSentAt.Add(ResendInterval)
 	if now.Before(next) {
-		secs := int(next.Sub(now).Seconds()) + 1
+		secs := int((next.Sub(now) + time.Second - 1) / time.Second) // rounded up
 		e := Errorf(CodeRateLimited, "this invitation was sent less than 10 minutes ago; it can be sent again in %d seconds", secs)
 		e.RetryAfter = secs
 		return e

@@ -108,7 +108,7 @@ func (l Licence) CheckValid(now time.Time) error {
 // DaysLeft is the number of whole days until expiry (negative once expired).
 func (l Licence) DaysLeft(now time.Time) int {
 	d := l.ExpiresAt.Sub(now)
-	if d < 0 {
+	if d <= 0 {
 		return -int((-d).Hours()/24) - 1
 	}
 	return int(d.Hours() / 24)

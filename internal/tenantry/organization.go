@@ -78,7 +78,7 @@ func (u Usage) Used(k LimitKind) int {
 func CheckLimit(l Licence, u Usage, k LimitKind, n int) error {
 	max := l.Limits.Of(k)
 	used := u.Used(k)
-	if n <= 0 || used+n <= max {
+	if n <= 0 || n <= max-used { // not used+n: n may be huge
 		return nil
 	}
 	return &Error{
