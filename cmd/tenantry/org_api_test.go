@@ -36,8 +36,12 @@ func newOrgFixture(t testing.TB, d store.Dialect, limits ...string) *orgFixture 
 	return o
 }
 
-func (f *orgFixture) ada() []string { return []string{"Authorization", f.adaToken, "manywhotenant", f.acmeID} }
-func (f *orgFixture) bob() []string { return []string{"Authorization", f.bobToken, "manywhotenant", f.globexID} }
+func (f *orgFixture) ada() []string {
+	return []string{"Authorization", f.adaToken, "manywhotenant", f.acmeID}
+}
+func (f *orgFixture) bob() []string {
+	return []string{"Authorization", f.bobToken, "manywhotenant", f.globexID}
+}
 
 // eml returns the text of every .eml file written so far.
 func (f *orgFixture) eml(t testing.TB) []string {
