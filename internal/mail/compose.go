@@ -31,6 +31,7 @@ const (
 	KindAccountSetup       Kind = "account_setup"       // one-time link to set a password
 	KindSignUpExisting     Kind = "signup_existing"     // someone tried to sign up with your email
 	KindLicenceExpiring    Kind = "licence_expiring"    // to organization administrators, 30/7/1 days before
+	KindPasswordReset      Kind = "password_reset"      // one-time link to choose a new password
 )
 
 // Data fills a message's template. Each kind uses the fields it needs, and
@@ -94,6 +95,7 @@ var kinds = map[Kind][]string{
 	KindAccountSetup:       {"Link"},
 	KindSignUpExisting:     {},
 	KindLicenceExpiring:    {"OrganizationName", "ExpiresAt"},
+	KindPasswordReset:      {"Link"},
 }
 
 // templates is parsed once, at start: a broken template stops the program

@@ -169,7 +169,11 @@ func (s *Service) authenticateToken(ctx context.Context, token, tenantHeader str
 			return nil, err
 		}
 	}
-	a := &Actor{Kind: tenantry.ActorUser, User: id.User, SessionID: id.Session.ID, OrganizationID: strings.TrimSpace(c.Organization),
+	org := strings.TrimSpace(c.Organization)
+	if org == "" {
+		org = id.Session.OrganizationID
+	}
+	a := &Actor{Kind: tenantry.ActorUser, User: id.User, SessionID: id.Session.ID, OrganizationID: org,
 		RequestID: c.RequestID, SourceAddress: c.SourceAddress}
 	if err := s.resolveTenant(ctx, a, tenantHeader, id.Session.TenantID); err != nil {
 		return nil, err

@@ -28,11 +28,12 @@ func (c *Conn) SessionIdentity(ctx context.Context, tokenHash string) (SessionId
 	var tenantID sql.NullString
 	var err error
 	s := &id.Session
+	var orgID sql.NullString
 	id.User, err = scanUser(c.q.QueryRowContext(ctx, "SELECT "+userColumns+
-		", s.id, s.tenant_id, s.created_at, s.last_seen_at, s.expires_at FROM sessions s"+
+		", s.id, s.tenant_id, s.organization_id, s.created_at, s.last_seen_at, s.expires_at FROM sessions s"+
 		" JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1", tokenHash),
-		&s.ID, &tenantID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt)
-	s.UserID, s.TenantID = id.User.ID, tenantID.String
+		&s.ID, &tenantID, &orgID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt)
+	s.UserID, s.TenantID, s.OrganizationID = id.User.ID, tenantID.String, orgID.String
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC()
 	return id, notFound(err, "no such session")
 }
@@ -47,6 +48,18 @@ func (c *Conn) TouchSession(ctx context.Context, id string, now time.Time) error
 // SetSessionTenant records the tenant chosen in a session.
 func (tx *Tx) SetSessionTenant(ctx context.Context, sessionID, tenantID string) error {
 	return tx.execOne(ctx, "no such session", "UPDATE sessions SET tenant_id = $2 WHERE id = $1", sessionID, nullString(tenantID))
+}
+
+// SetSessionOrganization records the organization chosen in a session.
+func (tx *Tx) SetSessionOrganization(ctx context.Context, sessionID, orgID string) error {
+	return tx.execOne(ctx, "no such session", "UPDATE sessions SET organization_id = $2 WHERE id = $1", sessionID, nullString(orgID))
+}
+
+// CountUsers counts every account.
+func (c *Conn) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := c.q.QueryRowContext(ctx, "SELECT COUNT(*) FROM users").Scan(&n)
+	return n, err
 }
 
 // DeleteSession ends one session.

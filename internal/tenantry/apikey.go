@@ -15,12 +15,15 @@ type APIKey struct {
 // Session is a sign-in: a bearer token (stored hashed) with a sliding idle
 // expiry and an absolute one.
 type Session struct {
-	ID         string
-	UserID     string
-	TenantID   string // the tenant chosen in the web session; empty when none
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	ExpiresAt  time.Time // absolute end
+	ID       string
+	UserID   string
+	TenantID string // the tenant chosen in the web session; empty when none
+	// OrganizationID is the organization chosen in the web session; empty
+	// when none.
+	OrganizationID string
+	CreatedAt      time.Time
+	LastSeenAt     time.Time
+	ExpiresAt      time.Time // absolute end
 }
 
 // SessionLifetime holds how long sign-in tokens live (SPEC §4).

@@ -14,20 +14,22 @@ const (
 
 // Audit actions. The names are stable: they are filters in the audit API.
 const (
-	ActionUserCreated       = "user.created"
-	ActionUserUpdated       = "user.updated"
-	ActionUserPasswordReset = "user.password_reset"
-	ActionUserDisabled      = "user.disabled"
-	ActionTenantCreated     = "tenant.created"
-	ActionTenantRenamed     = "tenant.renamed"
-	ActionTenantUpdated     = "tenant.updated"
-	ActionSubtenantCreated  = "tenant.subtenant_created"
-	ActionMemberAdded       = "member.added"
-	ActionMemberRoleChanged = "member.role_changed"
-	ActionMemberRemoved     = "member.removed"
-	ActionAPIKeyCreated     = "api_key.created"
-	ActionAPIKeyDeleted     = "api_key.deleted"
-	ActionTenantSignedUp    = "tenant.signed_up"
+	ActionUserCreated         = "user.created"
+	ActionUserUpdated         = "user.updated"
+	ActionUserPasswordReset   = "user.password_reset"
+	ActionUserDisabled        = "user.disabled"
+	ActionUserSetUp           = "user.set_up"
+	ActionUserPasswordChanged = "user.password_changed"
+	ActionTenantCreated       = "tenant.created"
+	ActionTenantRenamed       = "tenant.renamed"
+	ActionTenantUpdated       = "tenant.updated"
+	ActionSubtenantCreated    = "tenant.subtenant_created"
+	ActionMemberAdded         = "member.added"
+	ActionMemberRoleChanged   = "member.role_changed"
+	ActionMemberRemoved       = "member.removed"
+	ActionAPIKeyCreated       = "api_key.created"
+	ActionAPIKeyDeleted       = "api_key.deleted"
+	ActionTenantSignedUp      = "tenant.signed_up"
 )
 
 // AuditEvent is an append-only record of a change, written in the change's
