@@ -229,16 +229,19 @@ func (r response) decode(t testing.TB, v any) {
 func (c client) do(method, path string, body any, headers ...string) response {
 	c.t.Helper()
 	var rd io.Reader
+	var reqBody []byte // kept for validateExchange
 	switch b := body.(type) {
 	case nil:
 	case string:
 		rd = strings.NewReader(b)
+		reqBody = []byte(b)
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			c.t.Fatal(err)
 		}
 		rd = bytes.NewReader(j)
+		reqBody = j
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
@@ -259,7 +262,11 @@ func (c client) do(method, path string, body any, headers ...string) response {
 	if err != nil && !errors.Is(err, io.EOF) {
 		c.t.Fatal(err)
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	out := response{status: resp.StatusCode, header: resp.Header, body: b}
+	if strings.HasPrefix(path, "/api/") {
+		validateExchange(c.t, req, reqBody, out) // against the OpenAPI document
+	}
+	return out
 }
 
 func sleepBriefly() { time.Sleep(25 * time.Millisecond) }
