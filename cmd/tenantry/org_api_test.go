@@ -294,3 +294,34 @@ func TestAPI_OrganizationIsolation(t *testing.T) {
 		_ = http.StatusOK
 	})
 }
+
+func TestAPI_ArrayPaging(t *testing.T) {
+	f := newFixture(t, store.SQLite)
+	c := f.c
+	ada := []string{"Authorization", f.adaToken, "manywhotenant", f.acmeID}
+	for _, name := range []string{"a", "b", "c"} {
+		wantOK(t, "key "+name, c.do("POST", "/api/admin/1/users/me/keys", map[string]any{"name": name}, ada...))
+	}
+	var names []string
+	path := "/api/admin/1/users/me/keys?limit=2"
+	for path != "" {
+		r := c.do("GET", path, nil, ada...)
+		wantOK(t, "page", r)
+		var page []struct {
+			Name string `json:"name"`
+		}
+		r.decode(t, &page)
+		for _, k := range page {
+			names = append(names, k.Name)
+		}
+		path = ""
+		if link := r.header.Get("Link"); link != "" {
+			path = strings.TrimSuffix(strings.TrimPrefix(link, "<"), `>; rel="next"`)
+		}
+	}
+	if strings.Join(names, ",") != "a,b,c" {
+		t.Errorf("paged keys: %v", names)
+	}
+	wantProblem(t, "bad cursor", c.do("GET", "/api/admin/1/users/me/keys?cursor=zzz", nil, ada...), 422, "invalid")
+	wantProblem(t, "limit 0", c.do("GET", "/api/admin/1/users/me/keys?limit=0", nil, ada...), 422, "invalid")
+}

@@ -80,6 +80,9 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a *service.
 	var v tenantry.Validation
 	query := service.AuditQuery{Action: q.Get("action"), Actor: q.Get("actor"), Target: q.Get("target"),
 		From: timeParam(q, "from", &v), To: timeParam(q, "to", &v), Cursor: q.Get("cursor"), Limit: intParam(q, "limit", &v)}
+	if q.Has("limit") && query.Limit == 0 {
+		v.Add("limit", "limit is between 1 and 1000")
+	}
 	format := q.Get("format")
 	if format != "" && format != "json" && format != "jsonl" && format != "csv" {
 		v.Add("format", "format is json, jsonl or csv")

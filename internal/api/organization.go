@@ -77,7 +77,7 @@ func (s *Server) handleMyInvites(w http.ResponseWriter, r *http.Request, a *serv
 	if err != nil {
 		return err
 	}
-	return encode(w, invitesAPI(vs))
+	return pageArray(w, r, invitesAPI(vs))
 }
 
 func (s *Server) handleOrgInvites(kind tenantry.InvitationType) authedHandler {
@@ -86,7 +86,7 @@ func (s *Server) handleOrgInvites(kind tenantry.InvitationType) authedHandler {
 		if err != nil {
 			return err
 		}
-		return encode(w, invitesAPI(vs))
+		return pageArray(w, r, invitesAPI(vs))
 	}
 }
 
@@ -293,7 +293,7 @@ func (s *Server) handleOrgUsers(w http.ResponseWriter, r *http.Request, a *servi
 		out = append(out, OrganizationUserAPI{ID: ad.User.ID, Email: ad.User.Email, FirstName: ad.User.FirstName,
 			LastName: ad.User.LastName, Role: "administrator", AddedAt: ad.AddedAt, AddedBy: builderWho(ad.AddedBy)})
 	}
-	return encode(w, out)
+	return pageArray(w, r, out)
 }
 
 func (s *Server) handleRemoveOrgUser(w http.ResponseWriter, r *http.Request, a *service.Actor) error {

@@ -37,11 +37,11 @@ func (s *Server) handleUpdateTenant(w http.ResponseWriter, r *http.Request, a *s
 }
 
 func (s *Server) handleListSubtenants(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
-	subs, err := s.svc.Subtenants(r.Context(), a)
+	v, err := s.svc.CurrentTenant(r.Context(), a, true)
 	if err != nil {
 		return err
 	}
-	return encode(w, subtenantsAPI(subs))
+	return pageArray(w, r, subtenantsAPI(v))
 }
 
 func (s *Server) handleCreateSubtenant(w http.ResponseWriter, r *http.Request, a *service.Actor) error {

@@ -59,7 +59,7 @@ func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request, a *servi
 	for _, k := range keys {
 		out = append(out, UserTenantAPIKey{Name: k.Name, CreatedAt: k.CreatedAt, TenantID: k.TenantID})
 	}
-	return encode(w, out)
+	return pageArray(w, r, out)
 }
 
 type keyInput struct {

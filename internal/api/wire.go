@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"tenantry/internal/service"
-	"tenantry/internal/store"
 	"tenantry/internal/tenantry"
 )
 
@@ -186,7 +185,7 @@ type TenantResponseAPI struct {
 	DeveloperName    string               `json:"developerName"`
 	DeveloperSummary string               `json:"developerSummary"`
 	ExpiresAt        *time.Time           `json:"expiresAt"`
-	SubTenants       []TenantResponseAPI  `json:"subTenants,omitempty"`
+	SubTenants       *[]TenantResponseAPI `json:"subTenants,omitempty"` // present (maybe empty) when asked for
 	Organization     *OrganizationMinimal `json:"organization"`
 	ParentTenant     *TenantResponseAPI   `json:"parentTenant,omitempty"`
 	HasMcr           bool                 `json:"hasMcr"`
@@ -197,25 +196,29 @@ func tenantResponse(t tenantry.Tenant) TenantResponseAPI {
 }
 
 func tenantViewAPI(v service.TenantView, withSubtenants bool) TenantResponseAPI {
+	org := orgMinimal(v.OrganizationID, v.OrganizationName)
 	out := tenantResponse(v.Tenant)
-	out.Organization = orgMinimal(v.OrganizationID, v.OrganizationName)
+	out.Organization = org
 	if v.Parent != nil {
 		p := tenantResponse(*v.Parent)
+		p.Organization = org // a subtenant belongs to its parent's organization
 		out.ParentTenant = &p
 	}
 	if withSubtenants && v.Parent == nil {
-		out.SubTenants = make([]TenantResponseAPI, 0, len(v.Subtenants))
-		for _, s := range v.Subtenants {
-			out.SubTenants = append(out.SubTenants, tenantResponse(s.Tenant))
-		}
+		subs := subtenantsAPI(v)
+		out.SubTenants = &subs
 	}
 	return out
 }
 
-func subtenantsAPI(subs []store.TenantStats) []TenantResponseAPI {
-	out := make([]TenantResponseAPI, 0, len(subs))
-	for _, s := range subs {
+// subtenantsAPI lists a top-level tenant's subtenants; they share its
+// organization.
+func subtenantsAPI(v service.TenantView) []TenantResponseAPI {
+	org := orgMinimal(v.OrganizationID, v.OrganizationName)
+	out := make([]TenantResponseAPI, 0, len(v.Subtenants))
+	for _, s := range v.Subtenants {
 		t := tenantResponse(s.Tenant)
+		t.Organization = org
 		out = append(out, t)
 	}
 	return out
