@@ -24,6 +24,7 @@ import (
 	"tenantry/internal/mail"
 	"tenantry/internal/service"
 	"tenantry/internal/tenantry"
+	"tenantry/internal/web"
 )
 
 type serveFlags struct {
@@ -135,12 +136,19 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(service.Collectors()...)
 	reg.MustRegister(mail.Collectors()...)
-	handler := api.NewServer(svc, api.Options{
+	apiHandler := api.NewServer(svc, api.Options{
 		Logger:         log,
 		SignUp:         f.signUp,
 		TrustedProxies: proxies,
 		Metrics:        promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 	})
+	webHandler := web.NewServer(svc, web.Options{
+		Logger:                log,
+		TrustedProxies:        proxies,
+		SessionAbsolute:       f.sessionAbsolute,
+		DevelopmentLicenceKey: len(auth.Vendor) == 0,
+	})
+	handler := splitHandler(apiHandler, webHandler)
 
 	srv := &http.Server{
 		Handler:           handler,
@@ -245,4 +253,17 @@ func newSender(g *globals, f serveFlags, baseURL string) (mail.Sender, error) {
 		return s, nil
 	}
 	return mail.NewFileSender(filepath.Join(g.dataDir, "mail"), from)
+}
+
+// splitHandler sends the API and the operational endpoints to api, and every
+// page to web. The API never reads the web's cookies.
+func splitHandler(api, web http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case strings.HasPrefix(p, "/api/"), p == "/healthz", p == "/readyz", p == "/metrics":
+			api.ServeHTTP(w, r)
+		default:
+			web.ServeHTTP(w, r)
+		}
+	})
 }
