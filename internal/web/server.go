@@ -255,7 +255,9 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
 }
 
 // redirect answers a successful form with 303 See Other.
-func redirect(w http.ResponseWriter, r *http.Request, to string) { http.Redirect(w, r, to, http.StatusSeeOther) }
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
 
 // statusOf is the HTTP status of a refused form.
 func statusOf(err error) int {
