@@ -423,4 +423,3 @@ func TestWeb_SetupLink(t *testing.T) {
 		t.Errorf("a used link: %q", again.doc.Find("main").Text())
 	}
 }
-
