@@ -82,8 +82,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	s.mux.ServeHTTP(w, r)
+	start := time.Now()
+	lw := &loggedWriter{ResponseWriter: w, status: http.StatusOK}
+	s.mux.ServeHTTP(lw, r)
+	if !strings.HasPrefix(r.URL.Path, "/static/") {
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "page", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", lw.status), slog.Duration("duration", time.Since(start)), slog.String("source", s.sourceAddress(r)))
+	}
 }
+
+// loggedWriter remembers the status of a response for the access log.
+type loggedWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *loggedWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *loggedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // secure reports whether the request came over TLS (directly, or through a
 // trusted proxy that says so): cookies are then Secure.
