@@ -64,11 +64,10 @@ func newUserCreateCommand(g *globals) *cobra.Command {
 				return err
 			}
 			in.Password = pw
-			svc, done, err := g.openService(c.Context())
+			svc, err := g.service(c)
 			if err != nil {
 				return err
 			}
-			defer done()
 			u, err := svc.CreateUser(c.Context(), service.Operator(), in)
 			if err != nil {
 				return err
@@ -99,11 +98,10 @@ func newUserResetPasswordCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, done, err := g.openService(c.Context())
+			svc, err := g.service(c)
 			if err != nil {
 				return err
 			}
-			defer done()
 			if err := svc.ResetPassword(c.Context(), service.Operator(), email, pw); err != nil {
 				return err
 			}
@@ -126,11 +124,10 @@ func newUserDisableCommand(g *globals) *cobra.Command {
 			if err := requireFlags(c, "email"); err != nil {
 				return err
 			}
-			svc, done, err := g.openService(c.Context())
+			svc, err := g.service(c)
 			if err != nil {
 				return err
 			}
-			defer done()
 			if err := svc.DisableUser(c.Context(), service.Operator(), email); err != nil {
 				return err
 			}
@@ -152,11 +149,10 @@ func newTenantCreateCommand(g *globals) *cobra.Command {
 			if err := requireFlags(c, "name", "admin-email"); err != nil {
 				return err
 			}
-			svc, done, err := g.openService(c.Context())
+			svc, err := g.service(c)
 			if err != nil {
 				return err
 			}
-			defer done()
 			t, err := svc.CreateTenant(c.Context(), service.Operator(), name, adminEmail)
 			if err != nil {
 				return err

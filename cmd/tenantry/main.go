@@ -39,7 +39,8 @@ func exitCode(err error) int {
 // run is the whole program: it reads nothing global, so tests call it
 // directly. Passwords come on stdin (--password-stdin), never as arguments.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	root := newRootCommand(getenv, stdin, stdout, stderr)
+	root, cleanup := newRootCommand(getenv, stdin, stdout, stderr)
+	defer cleanup()
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -33,11 +33,10 @@ func newOrgCreateCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, done, err := g.openService(c.Context())
+			svc, err := g.service(c)
 			if err != nil {
 				return err
 			}
-			defer done()
 			o, err := svc.CreateOrganization(c.Context(), service.Operator(), text, email)
 			if err != nil {
 				return err
@@ -68,11 +67,10 @@ func newOrgLicenceCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, done, err := g.openService(c.Context())
+			svc, err := g.service(c)
 			if err != nil {
 				return err
 			}
-			defer done()
 			o, err := svc.ReplaceLicence(c.Context(), service.Operator(), orgID, text)
 			if err != nil {
 				return err
@@ -96,11 +94,10 @@ func newOrgAddAdminCommand(g *globals) *cobra.Command {
 			if err := requireFlags(c, "org", "email"); err != nil {
 				return err
 			}
-			svc, done, err := g.openService(c.Context())
+			svc, err := g.service(c)
 			if err != nil {
 				return err
 			}
-			defer done()
 			if err := svc.AddOrgAdminByOperator(c.Context(), service.Operator(), orgID, email); err != nil {
 				return err
 			}
@@ -123,11 +120,10 @@ func newOrgDeleteCommand(g *globals) *cobra.Command {
 			if err := requireFlags(c, "org"); err != nil {
 				return err
 			}
-			svc, done, err := g.openService(c.Context())
+			svc, err := g.service(c)
 			if err != nil {
 				return err
 			}
-			defer done()
 			if err := svc.DeleteOrganization(c.Context(), service.Operator(), orgID); err != nil {
 				return err
 			}
@@ -145,11 +141,10 @@ func newOrgListCommand(g *globals) *cobra.Command {
 		Short: "List organizations with their licence usage",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			svc, done, err := g.openService(c.Context())
+			svc, err := g.service(c)
 			if err != nil {
 				return err
 			}
-			defer done()
 			orgs, err := svc.ListOrganizations(c.Context(), service.Operator())
 			if err != nil {
 				return err
@@ -176,11 +171,10 @@ func newMailCommand(g *globals) *cobra.Command {
 		Short: "List messages that could not be delivered",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			svc, done, err := g.openService(c.Context())
+			svc, err := g.service(c)
 			if err != nil {
 				return err
 			}
-			defer done()
 			ms, err := svc.FailedMail(c.Context(), service.Operator(), limit)
 			if err != nil {
 				return err

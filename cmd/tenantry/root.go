@@ -20,13 +20,14 @@ type globals struct {
 	dataDir     string
 	databaseURL string
 	licenceKeys []string
+	closers     []func() // run when the command ends
 	getenv      func(string) string
 	stdin       io.Reader
 	stdout      io.Writer
 	stderr      io.Writer
 }
 
-func newRootCommand(getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+func newRootCommand(getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (*cobra.Command, func()) {
 	g := &globals{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:           "tenantry",
@@ -47,7 +48,11 @@ func newRootCommand(getenv func(string) string, stdin io.Reader, stdout, stderr 
 	root.PersistentFlags().StringArrayVar(&g.licenceKeys, "licence-public-key", nil,
 		"trusted licence authority key, base64 of 32 bytes (repeatable; env TENANTRY_LICENCE_PUBLIC_KEYS, comma-separated)")
 	root.AddCommand(newServeCommand(g), newAdminCommand(g))
-	return root
+	return root, func() {
+		for _, c := range g.closers {
+			c()
+		}
+	}
 }
 
 // open opens and migrates the database the global flags name.
@@ -80,6 +85,17 @@ func (g *globals) openService(ctx context.Context) (*service.Service, func(), er
 		BaseURL:  g.getenv("TENANTRY_BASE_URL"),
 	})
 	return svc, func() { db.Close() }, nil
+}
+
+// service opens the database and a service for a command; both close when
+// the command ends.
+func (g *globals) service(c *cobra.Command) (*service.Service, error) {
+	svc, done, err := g.openService(c.Context())
+	if err != nil {
+		return nil, err
+	}
+	g.closers = append(g.closers, done)
+	return svc, nil
 }
 
 // describe renders an error for a person at a terminal.
