@@ -265,11 +265,11 @@ func (s *Server) handleOrgTenantUsers(w http.ResponseWriter, r *http.Request, a 
 	if err := v.Err(); err != nil {
 		return err
 	}
-	members, total, p, err := s.svc.OrgTenantUsers(r.Context(), a, r.PathValue("tenantId"), p)
+	tm, err := s.svc.OrgTenantUsers(r.Context(), a, r.PathValue("tenantId"), p)
 	if err != nil {
 		return err
 	}
-	return encode(w, userEnvelope(r, members, total, p))
+	return encode(w, userEnvelope(r, tm.Members, tm.Total, tm.Page))
 }
 
 // OrganizationUserAPI is the reference's OrganizationUser.

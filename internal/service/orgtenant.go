@@ -56,29 +56,41 @@ func (s *Service) OrgTenants(ctx context.Context, a *Actor, q OrgTenantsQuery) (
 // OrgTenantUsers lists one page of the members of a tenant of the current
 // organization (a member tenant or one of their subtenants). Organization
 // administrators only. Errors: unauthenticated, forbidden, not_found, invalid.
-func (s *Service) OrgTenantUsers(ctx context.Context, a *Actor, tenantID string, p Page) ([]tenantry.Member, int, Page, error) {
+func (s *Service) OrgTenantUsers(ctx context.Context, a *Actor, tenantID string, p Page) (TenantMembers, error) {
 	c := s.db.Read()
 	o, err := s.requireOrgAdmin(ctx, c, a)
 	if err != nil {
-		return nil, 0, p, err
+		return TenantMembers{}, err
 	}
 	if p, err = p.validate(); err != nil {
-		return nil, 0, p, err
+		return TenantMembers{}, err
 	}
 	notFound := tenantry.Errorf(tenantry.CodeNotFound, "no such tenant in this organization")
 	if !ValidID(tenantID) {
-		return nil, 0, p, notFound
+		return TenantMembers{}, notFound
 	}
 	tenantID = strings.ToLower(tenantID)
 	org, err := c.OrganizationOfTenant(ctx, tenantID)
 	if err != nil {
-		return nil, 0, p, err
+		return TenantMembers{}, err
 	}
 	if org != o.ID {
-		return nil, 0, p, notFound
+		return TenantMembers{}, notFound
 	}
-	members, total, err := c.Members(ctx, tenantID, p.offset(), p.PageSize)
-	return members, total, p, err
+	out := TenantMembers{Page: p}
+	if out.Tenant, err = c.Tenant(ctx, tenantID); err != nil {
+		return TenantMembers{}, err
+	}
+	out.Members, out.Total, err = c.Members(ctx, tenantID, p.offset(), p.PageSize)
+	return out, err
+}
+
+// TenantMembers is one page of a tenant's members.
+type TenantMembers struct {
+	Tenant  tenantry.Tenant
+	Members []tenantry.Member
+	Total   int
+	Page    Page
 }
 
 // NewTenantUser names a user of a tenant being created: by ID (a user the

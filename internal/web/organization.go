@@ -313,24 +313,14 @@ type orgTenantUsersData struct {
 
 func (s *Server) handleOrgTenantUsers(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string) {
 	pageNo, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	members, total, pg, err := s.svc.OrgTenantUsers(r.Context(), a, r.PathValue("id"), service.Page{Page: max(pageNo, 1), PageSize: 100})
+	tm, err := s.svc.OrgTenantUsers(r.Context(), a, r.PathValue("id"), service.Page{Page: max(pageNo, 1), PageSize: 100})
 	if err != nil {
 		s.fail(w, r, a, csrf, err)
 		return
 	}
-	d := orgTenantUsersData{Members: members, Total: total, Page: pg.Page, Name: r.PathValue("id")}
-	page1, _ := s.svc.OrgTenants(r.Context(), a, service.OrgTenantsQuery{})
-	for _, t := range page1.Tenants {
-		if t.Tenant.ID == strings.ToLower(r.PathValue("id")) {
-			d.Name = t.Tenant.Name
-		}
-		for _, st := range t.Subtenants {
-			if st.Tenant.ID == strings.ToLower(r.PathValue("id")) {
-				d.Name = st.Tenant.FullName()
-			}
-		}
-	}
-	if pg.Page*pg.PageSize < total {
+	pg := tm.Page
+	d := orgTenantUsersData{Members: tm.Members, Total: tm.Total, Page: pg.Page, Name: tm.Tenant.FullName()}
+	if pg.Page*pg.PageSize < tm.Total {
 		d.NextPage = pg.Page + 1
 	}
 	if pg.Page > 1 {
