@@ -423,3 +423,61 @@ func TestWeb_SetupLink(t *testing.T) {
 		t.Errorf("a used link: %q", again.doc.Find("main").Text())
 	}
 }
+
+func TestWeb_TenantSettingsAndAudit(t *testing.T) {
+	s := newSite(t)
+	s.user("ada@example.com", "ada password 1")
+	s.tenant("acme", "ada@example.com")
+	s.org("ada@example.com")
+	b := s.browser()
+	b.signIn("ada@example.com", "ada password 1")
+
+	p := b.get("/settings/tenant")
+	checkAccessible(t, "tenant settings", p)
+	if p.doc.Find("#users-table tbody tr").Length() != 1 {
+		t.Fatalf("users table: %q", p.doc.Find("#users-table").Text())
+	}
+	r := b.post(p, "/settings/tenant/users", url.Values{"email": {"dee@example.com"}, "role": {"standard"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("add user: %d %q", r.status, r.doc.Find(".error").Text())
+	}
+	p = b.get("/settings/tenant")
+	if !strings.Contains(p.doc.Find("#users-table").Text(), "dee@example.com") || p.doc.Find("#users-table .tag:contains('pending')").Length() != 1 {
+		t.Errorf("the pending user is not listed as pending: %q", p.doc.Find("#users-table").Text())
+	}
+	// The last administrator cannot be removed: the refusal stands in that row.
+	remove := p.doc.Find(`#users-table form[action$="/remove"]`).First()
+	action, _ := remove.Attr("action")
+	r = b.post(p, action, nil)
+	if r.status != http.StatusConflict || !strings.Contains(r.doc.Find("#users-table .error").Text(), "administrator") {
+		t.Errorf("removing the last administrator: %d %q", r.status, r.doc.Find(".error").Text())
+	}
+	r = b.post(p, "/settings/tenant/subtenants", url.Values{"name": {"dev"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("subtenant: %d %q", r.status, r.doc.Find(".error").Text())
+	}
+	if p = b.get("/settings/tenant"); !strings.Contains(p.doc.Find("#subs-h").Parent().Text(), "@dev+acme") {
+		t.Errorf("subtenant not listed")
+	}
+
+	a := b.get("/settings/organization/audit")
+	checkAccessible(t, "audit", a)
+	if a.doc.Find("tbody tr").Length() == 0 || !strings.Contains(a.doc.Find("tbody").Text(), "organization.created") {
+		t.Errorf("audit page: %q", a.doc.Find("main").Text())
+	}
+	a = b.get("/settings/organization/audit?action=member.&from=2000-01-01")
+	if strings.Contains(a.doc.Find("tbody").Text(), "organization.created") {
+		t.Errorf("audit filter by action prefix ignored")
+	}
+	if bad := b.get("/settings/organization/audit?from=yesterday"); !strings.Contains(bad.doc.Find(".error").Text(), "date like") {
+		t.Errorf("bad date: %q", bad.doc.Find(".error").Text())
+	}
+	resp, err := b.client.Get(s.srv.URL + "/settings/organization/audit/export?format=csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		t.Errorf("export: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
