@@ -20,6 +20,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"tenantry/internal/service"
 	"tenantry/internal/tenantry"
@@ -304,14 +306,25 @@ func statusOf(err error) int {
 func (s *Server) message(r *http.Request, err error) string {
 	var e *tenantry.Error
 	if errors.As(err, &e) && e.Code != tenantry.CodeInternal {
-		msg := e.Message
-		if e.Code == tenantry.CodeLicenceLimitExceeded {
-			msg += "."
-		}
-		return msg
+		return sentence(e.Message)
 	}
 	s.log.ErrorContext(r.Context(), "page action failed", "err", err, "path", r.URL.Path)
 	return "Something went wrong on our side. Try again; if it keeps happening, tell the operator."
+}
+
+// sentence shows a service message as a sentence on a page: capitalized,
+// with a full stop.
+func sentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return msg
+	}
+	r, n := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(r)) + msg[n:]
+	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") && !strings.HasSuffix(msg, "!") {
+		msg += "."
+	}
+	return msg
 }
 
 // fieldErrors turns an invalid error into messages keyed by form field.
@@ -320,7 +333,7 @@ func fieldErrors(err error, prefix string) map[string]string {
 	var e *tenantry.Error
 	if errors.As(err, &e) {
 		for _, f := range e.Fields {
-			out[prefix+f.Field] = f.Message
+			out[prefix+f.Field] = sentence(f.Message)
 		}
 	}
 	return out

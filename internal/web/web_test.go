@@ -260,7 +260,7 @@ func TestWeb_OrganizationPage(t *testing.T) {
 
 	// A refusal appears in words next to the form that caused it.
 	r := ada.post(p, "/settings/organization/invite-tenant", url.Values{"tenant": {"@nosuch"}})
-	if r.status != http.StatusNotFound || r.doc.Find("#invite-tenant-error").Text() != "no such tenant" {
+	if r.status != http.StatusNotFound || r.doc.Find("#invite-tenant-error").Text() != "No such tenant." {
 		t.Errorf("inviting an unknown tenant: %d %q", r.status, r.doc.Find("#invite-tenant-error").Text())
 	}
 	r = ada.post(p, "/settings/organization/administrators/"+p.doc.Find(`form[data-confirm^="Leave"]`).AttrOr("action", "")[len("/settings/organization/administrators/"):len("/settings/organization/administrators/")+36]+"/remove", nil)
