@@ -47,7 +47,7 @@ func newRootCommand(getenv func(string) string, stdin io.Reader, stdout, stderr 
 		"postgres://… for PostgreSQL; empty for SQLite at DATA/tenantry.db (env TENANTRY_DATABASE_URL)")
 	root.PersistentFlags().StringArrayVar(&g.licenceKeys, "licence-public-key", nil,
 		"trusted licence authority key, base64 of 32 bytes (repeatable; env TENANTRY_LICENCE_PUBLIC_KEYS, comma-separated)")
-	root.AddCommand(newServeCommand(g), newAdminCommand(g))
+	root.AddCommand(newServeCommand(g), newAdminCommand(g), newRuntimeCommand(g))
 	return root, func() {
 		for _, c := range g.closers {
 			c()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,7 +23,9 @@ import (
 	"tenantry/internal/api"
 	"tenantry/internal/licence"
 	"tenantry/internal/mail"
+	"tenantry/internal/runtime"
 	"tenantry/internal/service"
+	"tenantry/internal/store"
 	"tenantry/internal/tenantry"
 	"tenantry/internal/web"
 )
@@ -124,7 +127,19 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 		return err
 	}
 	worker := mail.NewWorker(db, sender, mail.WorkerOptions{Logger: log})
+	var hub *runtime.Hub
 	svc := service.New(db, service.Config{
+		RuntimeEvents: func(ev service.RuntimeEvent) {
+			// Several replicas on PostgreSQL: every one hears it (itself too)
+			// through LISTEN; one SQLite replica delivers it here.
+			b, _ := json.Marshal(ev)
+			if sent, err := db.Notify(context.Background(), runtimeChannel, string(b)); !sent {
+				if err != nil {
+					log.Warn("notify replicas", "err", err)
+				}
+				hub.Notify(ev)
+			}
+		},
 		Logger:        log,
 		Sessions:      tenantry.SessionLifetime{Idle: f.sessionIdle, Absolute: f.sessionAbsolute, Refresh: time.Minute},
 		BaseURL:       baseURL,
@@ -136,7 +151,9 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(service.Collectors()...)
 	reg.MustRegister(mail.Collectors()...)
+	hub = runtime.NewHub(svc, runtime.HubOptions{Logger: log})
 	apiHandler := api.NewServer(svc, api.Options{
+		RuntimeConnect: hub,
 		Logger:         log,
 		SignUp:         f.signUp,
 		TrustedProxies: proxies,
@@ -162,8 +179,26 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); worker.Run(bg) }()
-	go func() { defer wg.Done(); background(bg, log, svc, f.auditRetention) }()
+	go func() {
+		defer wg.Done()
+		db.Listen(bg, runtimeChannel, func(payload string) {
+			var ev service.RuntimeEvent
+			if json.Unmarshal([]byte(payload), &ev) == nil {
+				hub.Notify(ev)
+			}
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		// Background work runs on one replica at a time (SPEC §10).
+		leader(bg, log, db, func(ctx context.Context) {
+			var lwg sync.WaitGroup
+			lwg.Add(1)
+			go func() { defer lwg.Done(); worker.Run(ctx) }()
+			background(ctx, log, svc, f.auditRetention)
+			lwg.Wait()
+		})
+	}()
 	defer func() { stopBackground(); wg.Wait() }()
 
 	errc := make(chan error, 1)
@@ -266,4 +301,49 @@ func splitHandler(api, web http.Handler) http.Handler {
 			web.ServeHTTP(w, r)
 		}
 	})
+}
+
+// runtimeChannel is the PostgreSQL channel of runtime events between replicas.
+const runtimeChannel = "tenantry_runtime"
+
+// backgroundLockKey is the advisory lock of the replica doing background work.
+const backgroundLockKey = 7_221_002
+
+// leader runs work while this replica holds the background lock, trying to
+// take it every 15 seconds, and stops the work when the lock's connection is
+// lost.
+func leader(ctx context.Context, log *slog.Logger, db *store.DB, work func(context.Context)) {
+	for ctx.Err() == nil {
+		l, ok, err := db.TryLead(ctx, backgroundLockKey)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("background lock", "err", err)
+		}
+		if ok {
+			log.Info("this replica runs background work")
+			wctx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { work(wctx); close(done) }()
+			t := time.NewTicker(15 * time.Second)
+		watch:
+			for {
+				select {
+				case <-done:
+					break watch
+				case <-t.C:
+					if !l.Alive(ctx) {
+						log.Warn("lost the background lock's connection; stopping background work")
+						break watch
+					}
+				}
+			}
+			t.Stop()
+			cancel()
+			<-done
+			l.Release()
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(15 * time.Second):
+		}
+	}
 }

@@ -61,6 +61,19 @@ func (s *Server) routes() {
 	m.HandleFunc("GET "+org+"/users", s.authed(s.handleOrgUsers))
 	m.HandleFunc("DELETE "+org+"/users/{id}", s.authed(s.handleRemoveOrgUser))
 
+	// Local runtime connections.
+	m.HandleFunc("GET "+org+"/runtimes", s.authed(s.handleListRuntimes))
+	m.HandleFunc("POST "+org+"/runtimes", s.authed(s.handleCreateRuntime))
+	m.HandleFunc("GET "+org+"/runtimes/{id}", s.authed(s.handleGetRuntime))
+	m.HandleFunc("PUT "+org+"/runtimes/{id}", s.authed(s.handleUpdateRuntime))
+	m.HandleFunc("DELETE "+org+"/runtimes/{id}", s.authed(s.handleDeleteRuntime))
+	m.HandleFunc("GET "+org+"/runtimes/{id}/failures", s.authed(s.handleRuntimeFailures))
+	m.HandleFunc("GET /api/admin/1/tenant/runtimes", s.authed(s.handleTenantRuntimes))
+	m.HandleFunc("POST /api/runtime/1/registration", s.handle(s.handleRegistration))
+	if s.opts.RuntimeConnect != nil {
+		m.Handle("GET /api/runtime/1/connect", s.opts.RuntimeConnect)
+	}
+
 	// The API's own description.
 	m.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)
 

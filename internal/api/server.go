@@ -28,6 +28,9 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// Metrics serves /metrics to loopback clients when set.
 	Metrics http.Handler
+	// RuntimeConnect serves runtime nodes' WebSockets
+	// (GET /api/runtime/1/connect) when set.
+	RuntimeConnect http.Handler
 }
 
 // Server is the API's http.Handler.

@@ -117,13 +117,19 @@ func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request, a *serv
 	return encode(w, userEnvelope(r, members, total, p))
 }
 
-// userEnvelope is one page of members in the reference's envelope, with links
-// to the pages beside it (absent at the ends).
+// userEnvelope is one page of members in the reference's envelope.
 func userEnvelope(r *http.Request, members []tenantry.Member, total int, p service.Page) Envelope[UserAPI] {
-	out := Envelope[UserAPI]{Meta: EnvelopeMeta{Page: p.Page, PageSize: p.PageSize, Total: total}, Items: make([]UserAPI, 0, len(members))}
+	items := make([]UserAPI, 0, len(members))
 	for _, m := range members {
-		out.Items = append(out.Items, userAPI(m))
+		items = append(items, userAPI(m))
 	}
+	return envelope(r, items, total, p)
+}
+
+// envelope is one page in the reference's envelope, with links to the pages
+// beside it (absent at the ends).
+func envelope[T any](r *http.Request, items []T, total int, p service.Page) Envelope[T] {
+	out := Envelope[T]{Meta: EnvelopeMeta{Page: p.Page, PageSize: p.PageSize, Total: total}, Items: items}
 	link := func(page int) string {
 		return fmt.Sprintf("%s?page=%d&pageSize=%d", r.URL.Path, page, p.PageSize)
 	}

@@ -41,6 +41,12 @@ type Config struct {
 	MailWake func()
 	// Licences verifies licences for the operator's commands.
 	Licences LicenceVerifier
+	// RuntimeEvents hears of changes connected runtime nodes must learn
+	// (shares, revocation), after they commit.
+	RuntimeEvents func(RuntimeEvent)
+	// HealthWindow is how recent a node's healthy report must be for it to be
+	// online; 2 minutes when zero.
+	HealthWindow time.Duration
 	// InvitationsPerHour caps the invitations an organization creates in an
 	// hour; SPEC §2's 50 when zero.
 	InvitationsPerHour int
@@ -70,11 +76,14 @@ type Service struct {
 	mailDomain     string
 	invitationTTL  time.Duration
 	invitesPerHour int
+	runtimeEvents  func(RuntimeEvent)
+	healthWindow   time.Duration
 	wake           func()
 	licences       LicenceVerifier
 
-	mu     sync.Mutex
-	warned map[string]string // organization → day its licence warning was logged
+	mu          sync.Mutex
+	warned      map[string]string    // organization → day its licence warning was logged
+	nodeAudited map[string]time.Time // runtime node → its last audited status change
 
 	signInEmail   *ratelimit.Keyed
 	signInAddress *ratelimit.Keyed
@@ -103,6 +112,9 @@ func New(db *store.DB, cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.HealthWindow == 0 {
+		cfg.HealthWindow = tenantry.DefaultHealthWindow
+	}
 	if cfg.InvitationsPerHour == 0 {
 		cfg.InvitationsPerHour = InvitationsPerHour
 	}
@@ -123,9 +135,12 @@ func New(db *store.DB, cfg Config) *Service {
 		mailDomain:     mailDomain,
 		invitationTTL:  cfg.InvitationTTL,
 		invitesPerHour: cfg.InvitationsPerHour,
+		runtimeEvents:  cfg.RuntimeEvents,
+		healthWindow:   cfg.HealthWindow,
 		wake:           cfg.MailWake,
 		licences:       cfg.Licences,
 		warned:         map[string]string{},
+		nodeAudited:    map[string]time.Time{},
 		hasher:         secret.NewHasher(),
 		now:            clock,
 		sessions:       cfg.Sessions,

@@ -70,3 +70,13 @@ const (
 	ActionOrgTenantCreated      = "tenant.created_in_organization"
 	ActionOrgTenantRemoved      = "tenant.removed"
 )
+
+// Runtime audit actions.
+const (
+	ActionRuntimeCreated    = "runtime.created"
+	ActionRuntimeUpdated    = "runtime.updated"
+	ActionRuntimeDeleted    = "runtime.deleted"
+	ActionRuntimeRegistered = "runtime.registered"
+	ActionRuntimeRefused    = "runtime.refused"
+	ActionRuntimeNodeStatus = "runtime.node_status"
+)

@@ -10,10 +10,11 @@ import (
 type SecretKind string
 
 const (
-	SecretSession SecretKind = "tnts" // sign-in token (POST /api/draw/1/authentication)
-	SecretAPIKey  SecretKind = "tntk" // x-boomi-flow-api-key
-	SecretSetup   SecretKind = "tntu" // account set-up link
-	SecretReset   SecretKind = "tntr" // password reset link
+	SecretSession      SecretKind = "tnts" // sign-in token (POST /api/draw/1/authentication)
+	SecretAPIKey       SecretKind = "tntk" // x-boomi-flow-api-key
+	SecretSetup        SecretKind = "tntu" // account set-up link
+	SecretReset        SecretKind = "tntr" // password reset link
+	SecretInstallation SecretKind = "tnti" // runtime installation token
 )
 
 // SecretBytes is the entropy of every secret: 256 bits.

@@ -1,0 +1,285 @@
+package runtime
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"tenantry/internal/service"
+	"tenantry/internal/tenantry"
+)
+
+// Hub holds the live sessions of nodes connected to this replica.
+type Hub struct {
+	svc      *service.Service
+	log      *slog.Logger
+	now      func() time.Time
+	interval time.Duration // lease renewal and status push
+
+	mu       sync.Mutex
+	sessions map[string]map[*session]struct{} // runtime ID → its sessions here
+}
+
+// HubOptions configure a Hub.
+type HubOptions struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+	// LeaseInterval is how often each session renews its node's lease (5 s).
+	LeaseInterval time.Duration
+}
+
+// NewHub returns a hub over svc.
+func NewHub(svc *service.Service, opts HubOptions) *Hub {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.LeaseInterval == 0 {
+		opts.LeaseInterval = tenantry.PingInterval
+	}
+	return &Hub{svc: svc, log: opts.Logger, now: opts.Now, interval: opts.LeaseInterval, sessions: map[string]map[*session]struct{}{}}
+}
+
+// session is one node's WebSocket on this replica.
+type session struct {
+	conn   *websocket.Conn
+	events chan service.RuntimeEvent
+}
+
+// Notify delivers a change to the sessions of a runtime on this replica.
+// It never blocks: a session that is behind gets the latest state anyway on
+// its next event.
+func (h *Hub) Notify(ev service.RuntimeEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.sessions[ev.RuntimeID] {
+		select {
+		case s.events <- ev:
+		default:
+			if ev.Revoked {
+				// Revocation must not be lost: make room for it.
+				select {
+				case <-s.events:
+				default:
+				}
+				s.events <- ev
+			}
+		}
+	}
+}
+
+// Sessions counts the live sessions on this replica.
+func (h *Hub) Sessions() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, ss := range h.sessions {
+		n += len(ss)
+	}
+	return n
+}
+
+func (h *Hub) add(runtimeID string, s *session) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.sessions[runtimeID] == nil {
+		h.sessions[runtimeID] = map[*session]struct{}{}
+	}
+	h.sessions[runtimeID][s] = struct{}{}
+}
+
+func (h *Hub) remove(runtimeID string, s *session) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.sessions[runtimeID], s)
+	if len(h.sessions[runtimeID]) == 0 {
+		delete(h.sessions, runtimeID)
+	}
+}
+
+// ServeHTTP is GET /api/runtime/1/connect: it upgrades to a WebSocket and
+// runs the node's session until either side ends it.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return // Accept has answered
+	}
+	c.SetReadLimit(64 << 10)
+	ctx := context.WithoutCancel(r.Context())
+	if err := h.run(ctx, c, r.RemoteAddr); err != nil {
+		h.log.Info("runtime session ended", "err", err, "source", r.RemoteAddr)
+	}
+}
+
+func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
+	defer c.CloseNow()
+	nonce := make([]byte, 32)
+	rand.Read(nonce)
+	issued := h.now()
+	if err := write(ctx, c, Message{Type: TypeChallenge, Nonce: nonce, ExpiresAt: issued.Add(tenantry.ChallengeTTL)}); err != nil {
+		return err
+	}
+	helloCtx, cancel := context.WithTimeout(ctx, tenantry.ChallengeTTL)
+	hello, err := read(helloCtx, c)
+	cancel()
+	if err != nil {
+		return err
+	}
+	refuse := func(code websocket.StatusCode, reason string) error {
+		_ = write(ctx, c, Message{Type: TypeError, Reason: reason})
+		c.Close(code, reason)
+		h.svc.RuntimeRefused(ctx, hello.RuntimeID, reason, source)
+		return errors.New(reason)
+	}
+	if hello.Type != TypeHello {
+		return refuse(CloseUnauthorized, "the first message must be hello")
+	}
+	if h.now().Sub(issued) > tenantry.ChallengeTTL {
+		return refuse(CloseUnauthorized, "the challenge expired")
+	}
+	rt, shares, err := h.svc.NodeRuntime(ctx, hello.RuntimeID)
+	if tenantry.IsCode(err, tenantry.CodeNotFound) {
+		_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection does not exist or was deleted"})
+		c.Close(CloseRevoked, "revoked")
+		h.svc.RuntimeRefused(ctx, "", "unknown or revoked runtime", source)
+		return errors.New("unknown runtime")
+	}
+	if err != nil {
+		return err
+	}
+	pub, _ := base64.StdEncoding.DecodeString(rt.PublicKey)
+	if !verify(ed25519.PublicKey(pub), nonce, rt.ID, hello.Node, hello.Signature) {
+		return refuse(CloseUnauthorized, "bad signature")
+	}
+	node, err := h.svc.NodeConnected(ctx, rt.ID, hello.Node)
+	if err != nil {
+		return refuse(CloseUnauthorized, "bad node name")
+	}
+	s := &session{conn: c, events: make(chan service.RuntimeEvent, 8)}
+	h.add(rt.ID, s)
+	defer h.remove(rt.ID, s)
+	defer h.svc.NodeDisconnected(context.WithoutCancel(ctx), node)
+
+	leader, err := h.svc.NodeLease(ctx, node)
+	if err != nil {
+		return err
+	}
+	if err := write(ctx, c, Message{Type: TypeWelcome, NodeID: node.ID, Tenants: tenantsOf(shares), Leader: boolPtr(leader)}); err != nil {
+		return err
+	}
+
+	// The reader: reports from the node, and the end of the connection.
+	reports := make(chan Report, 1)
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			m, err := read(ctx, c)
+			if err != nil {
+				readErr <- err
+				return
+			}
+			if m.Type == TypeReport && m.Report != nil {
+				select {
+				case reports <- *m.Report:
+				default:
+				}
+			}
+		}
+	}()
+	tick := time.NewTicker(h.interval)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-readErr:
+			return err
+		case rep := <-reports:
+			if err := h.svc.NodeReported(ctx, node, service.NodeReport(rep)); err != nil {
+				h.log.Warn("record node report", "err", err)
+			}
+		case <-tick.C:
+			// A node that cannot answer a ping is gone: stop renewing for it.
+			pctx, cancel := context.WithTimeout(ctx, h.interval)
+			err := c.Ping(pctx)
+			cancel()
+			if err != nil {
+				return err
+			}
+			now, err := h.svc.NodeLease(ctx, node)
+			if err != nil {
+				h.log.Warn("renew lease", "runtime", rt.ID, "err", err)
+				now = false // cannot renew: step down
+			}
+			if now != leader {
+				leader = now
+				if err := h.push(ctx, c, rt.ID, Message{Type: TypeLeadership, Leader: boolPtr(leader)}); err != nil {
+					return err
+				}
+			}
+		case ev := <-s.events:
+			if ev.Revoked {
+				_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection was deleted"})
+				c.Close(CloseRevoked, "revoked")
+				return errors.New("revoked")
+			}
+			_, shares, err := h.svc.NodeRuntime(ctx, rt.ID)
+			if tenantry.IsCode(err, tenantry.CodeNotFound) {
+				_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection was deleted"})
+				c.Close(CloseRevoked, "revoked")
+				return errors.New("revoked")
+			}
+			if err != nil {
+				h.svc.RuntimeFailed(ctx, rt.ID, TypeTenants, "read shares: "+err.Error())
+				continue
+			}
+			if err := h.push(ctx, c, rt.ID, Message{Type: TypeTenants, Tenants: tenantsOf(shares)}); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// push sends a message, recording a failure when it cannot be delivered.
+func (h *Hub) push(ctx context.Context, c *websocket.Conn, runtimeID string, m Message) error {
+	if err := write(ctx, c, m); err != nil {
+		h.svc.RuntimeFailed(context.WithoutCancel(ctx), runtimeID, m.Type, err.Error())
+		return err
+	}
+	return nil
+}
+
+func tenantsOf(shares []tenantry.RuntimeShare) []Tenant {
+	out := make([]Tenant, 0, len(shares))
+	for _, s := range shares {
+		out = append(out, Tenant{ID: s.Tenant.ID, Name: s.Tenant.FullName()})
+	}
+	return out
+}
+
+func write(ctx context.Context, c *websocket.Conn, m Message) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return c.Write(ctx, websocket.MessageText, encodeMsg(m))
+}
+
+func read(ctx context.Context, c *websocket.Conn) (Message, error) {
+	var m Message
+	_, b, err := c.Read(ctx)
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, errors.New("a message is not JSON")
+	}
+	return m, nil
+}

@@ -1,0 +1,588 @@
+package service
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"sort"
+	"strings"
+	"time"
+
+	"tenantry/internal/secret"
+	"tenantry/internal/store"
+	"tenantry/internal/tenantry"
+)
+
+// RuntimeEvent tells the runtime hub that connected nodes must hear of a
+// change: new shared tenants, or revocation.
+type RuntimeEvent struct {
+	RuntimeID string
+	Revoked   bool // the connection was deleted
+}
+
+// RuntimeSummary is a connection as the list shows it.
+type RuntimeSummary struct {
+	Runtime       tenantry.Runtime
+	Status        tenantry.NodeStatus
+	HealthyNodes  int
+	LatestVersion string
+	ReportedAt    time.Time
+	LastPingAt    time.Time
+	Tenants       int
+}
+
+// NodeView is a node with its status now.
+type NodeView struct {
+	tenantry.RuntimeNode
+	Status tenantry.NodeStatus
+}
+
+// RuntimeDetail is a connection with its nodes and shares.
+type RuntimeDetail struct {
+	RuntimeSummary
+	Nodes  []NodeView
+	Shares []tenantry.RuntimeShare
+}
+
+// runtimeEvent reports a change to the hub once it committed.
+func (s *Service) runtimeEvent(ev RuntimeEvent) {
+	if s.runtimeEvents != nil {
+		s.runtimeEvents(ev)
+	}
+}
+
+// checkShares resolves tenant IDs to share with: each must be a tenant of the
+// organization (a member tenant or a subtenant of one); others are not_found.
+func (s *Service) checkShares(ctx context.Context, tx *store.Tx, orgID string, ids []string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		id = strings.ToLower(strings.TrimSpace(id))
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		notFound := tenantry.Errorf(tenantry.CodeNotFound, "no tenant %s in this organization", id)
+		if !ValidID(id) {
+			return nil, notFound
+		}
+		org, err := tx.OrganizationOfTenant(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if org != orgID {
+			return nil, notFound
+		}
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// CreateRuntime creates a local runtime connection in the current
+// organization, shared with the given tenants, and returns it with its
+// installation token (shown once; single use; 24 hours). Organization
+// administrators only. Errors: unauthenticated, forbidden, not_found (a
+// tenant outside the organization), invalid, name_taken, licence_expired,
+// licence_limit_exceeded (runtimes).
+func (s *Service) CreateRuntime(ctx context.Context, a *Actor, name string, tenantIDs []string) (RuntimeDetail, string, error) {
+	name = strings.TrimSpace(name)
+	var v tenantry.Validation
+	v.Check("developerName", tenantry.ValidateRuntimeName(name))
+	if err := v.Err(); err != nil {
+		return RuntimeDetail{}, "", err
+	}
+	token, hash := secret.NewToken(tenantry.SecretInstallation)
+	var r tenantry.Runtime
+	err := s.write(ctx, func(tx *store.Tx) error {
+		o, err := s.requireOrgAdmin(ctx, &tx.Conn, a)
+		if err != nil {
+			return err
+		}
+		if o, err = tx.LockOrganization(ctx, o.ID); err != nil {
+			return err
+		}
+		now := s.now()
+		if err := o.Licence.CheckValid(now); err != nil {
+			return err
+		}
+		usage, err := tx.Usage(ctx, o.ID, now)
+		if err != nil {
+			return err
+		}
+		if err := tenantry.CheckLimit(o.Licence, usage, tenantry.LimitRuntimes, 1); err != nil {
+			return err
+		}
+		shares, err := s.checkShares(ctx, tx, o.ID, tenantIDs)
+		if err != nil {
+			return err
+		}
+		by := a.User
+		r = tenantry.Runtime{ID: newID(), OrganizationID: o.ID, Name: name, CreatedAt: now, CreatedBy: &by,
+			TokenExpiresAt: now.Add(tenantry.InstallationTokenTTL)}
+		if err := tx.CreateRuntime(ctx, r, hash); err != nil {
+			return err
+		}
+		if err := tx.SetRuntimeShares(ctx, r.ID, shares, now); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionRuntimeCreated, OrganizationID: o.ID,
+			TargetKind: "runtime", TargetID: r.ID, Details: map[string]any{"name": name, "tenants": shares}})
+	})
+	if err != nil {
+		return RuntimeDetail{}, "", err
+	}
+	d, err := s.runtimeDetail(ctx, s.db.Read(), r)
+	return d, token, err
+}
+
+// Runtimes lists the current organization's connections with their status.
+// Organization administrators only.
+func (s *Service) Runtimes(ctx context.Context, a *Actor) ([]RuntimeSummary, error) {
+	c := s.db.Read()
+	o, err := s.requireOrgAdmin(ctx, c, a)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := c.Runtimes(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RuntimeSummary, 0, len(rs))
+	for _, r := range rs {
+		d, err := s.runtimeDetail(ctx, c, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d.RuntimeSummary)
+	}
+	return out, nil
+}
+
+// Runtime returns one of the current organization's connections with its
+// nodes and shares. Organization administrators only. Errors: not_found.
+func (s *Service) Runtime(ctx context.Context, a *Actor, id string) (RuntimeDetail, error) {
+	c := s.db.Read()
+	o, err := s.requireOrgAdmin(ctx, c, a)
+	if err != nil {
+		return RuntimeDetail{}, err
+	}
+	if !ValidID(id) {
+		return RuntimeDetail{}, tenantry.Errorf(tenantry.CodeNotFound, "no such runtime connection")
+	}
+	r, err := c.Runtime(ctx, o.ID, strings.ToLower(id))
+	if err != nil {
+		return RuntimeDetail{}, err
+	}
+	return s.runtimeDetail(ctx, c, r)
+}
+
+func (s *Service) runtimeDetail(ctx context.Context, c *store.Conn, r tenantry.Runtime) (RuntimeDetail, error) {
+	now := s.now()
+	d := RuntimeDetail{RuntimeSummary: RuntimeSummary{Runtime: r}}
+	nodes, err := c.RuntimeNodes(ctx, r.ID, now.Add(-tenantry.NodeForgottenAfter))
+	if err != nil {
+		return d, err
+	}
+	leader, err := c.Leader(ctx, r.ID, now)
+	if err != nil {
+		return d, err
+	}
+	var statuses []tenantry.NodeStatus
+	for _, n := range nodes {
+		st := n.Status(n.ID == leader, now, s.healthWindow)
+		statuses = append(statuses, st)
+		d.Nodes = append(d.Nodes, NodeView{RuntimeNode: n, Status: st})
+		if st == tenantry.StatusLeader || st == tenantry.StatusOnline {
+			d.HealthyNodes++
+		}
+		if versionLess(d.LatestVersion, n.Version) {
+			d.LatestVersion = n.Version
+		}
+		if n.ReportedAt.After(d.ReportedAt) {
+			d.ReportedAt = n.ReportedAt
+		}
+		if n.LastPingAt.After(d.LastPingAt) {
+			d.LastPingAt = n.LastPingAt
+		}
+	}
+	if d.Nodes == nil {
+		d.Nodes = []NodeView{}
+	}
+	d.Status = tenantry.ConnectionStatus(statuses)
+	if d.Shares, err = c.RuntimeShares(ctx, r.ID); err != nil {
+		return d, err
+	}
+	d.Tenants = len(d.Shares)
+	return d, nil
+}
+
+// versionLess compares dotted versions numerically where it can.
+func versionLess(a, b string) bool {
+	if a == "" {
+		return b != ""
+	}
+	pa, pb := strings.Split(strings.TrimPrefix(a, "v"), "."), strings.Split(strings.TrimPrefix(b, "v"), ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		na, ea := atoiOK(pa[i])
+		nb, eb := atoiOK(pb[i])
+		if ea && eb && na != nb {
+			return na < nb
+		}
+		if !(ea && eb) && pa[i] != pb[i] {
+			return pa[i] < pb[i]
+		}
+	}
+	return len(pa) < len(pb)
+}
+
+func atoiOK(s string) (int, bool) {
+	n := 0
+	if s == "" {
+		return 0, false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// UpdateRuntime renames a connection and/or replaces its shared tenants: a
+// nil tenants leaves them, an empty one removes them all. Connected nodes hear
+// of new shares at once. Organization administrators only. Errors: not_found,
+// invalid, name_taken, licence_expired (adding a share).
+func (s *Service) UpdateRuntime(ctx context.Context, a *Actor, id string, name *string, tenantIDs *[]string) (RuntimeDetail, error) {
+	var r tenantry.Runtime
+	changedShares := false
+	err := s.write(ctx, func(tx *store.Tx) error {
+		o, err := s.requireOrgAdmin(ctx, &tx.Conn, a)
+		if err != nil {
+			return err
+		}
+		if !ValidID(id) {
+			return tenantry.Errorf(tenantry.CodeNotFound, "no such runtime connection")
+		}
+		if r, err = tx.Runtime(ctx, o.ID, strings.ToLower(id)); err != nil {
+			return err
+		}
+		now := s.now()
+		details := map[string]any{}
+		if name != nil && strings.TrimSpace(*name) != r.Name {
+			n := strings.TrimSpace(*name)
+			var v tenantry.Validation
+			v.Check("developerName", tenantry.ValidateRuntimeName(n))
+			if err := v.Err(); err != nil {
+				return err
+			}
+			if err := tx.RenameRuntime(ctx, o.ID, r.ID, n, now); err != nil {
+				return err
+			}
+			details["from"], details["to"] = r.Name, n
+			r.Name = n
+		}
+		if tenantIDs != nil {
+			shares, err := s.checkShares(ctx, tx, o.ID, *tenantIDs)
+			if err != nil {
+				return err
+			}
+			current, err := tx.RuntimeShares(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			have := map[string]bool{}
+			for _, c := range current {
+				have[c.Tenant.ID] = true
+			}
+			adds := 0
+			for _, id := range shares {
+				if !have[id] {
+					adds++
+				}
+			}
+			if adds > 0 {
+				if err := o.Licence.CheckValid(now); err != nil {
+					return err
+				}
+			}
+			if err := tx.SetRuntimeShares(ctx, r.ID, shares, now); err != nil {
+				return err
+			}
+			changedShares = adds > 0 || len(shares) != len(current)
+			details["tenants"] = shares
+		}
+		if len(details) == 0 {
+			return nil
+		}
+		return s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionRuntimeUpdated, OrganizationID: o.ID,
+			TargetKind: "runtime", TargetID: r.ID, Details: details})
+	})
+	if err != nil {
+		return RuntimeDetail{}, err
+	}
+	if changedShares {
+		s.runtimeEvent(RuntimeEvent{RuntimeID: r.ID})
+	}
+	return s.runtimeDetail(ctx, s.db.Read(), r)
+}
+
+// DeleteRuntime deletes a connection; every live session of it is closed.
+// Organization administrators only. Errors: not_found.
+func (s *Service) DeleteRuntime(ctx context.Context, a *Actor, id string) error {
+	var runtimeID string
+	err := s.write(ctx, func(tx *store.Tx) error {
+		o, err := s.requireOrgAdmin(ctx, &tx.Conn, a)
+		if err != nil {
+			return err
+		}
+		if !ValidID(id) {
+			return tenantry.Errorf(tenantry.CodeNotFound, "no such runtime connection")
+		}
+		r, err := tx.Runtime(ctx, o.ID, strings.ToLower(id))
+		if err != nil {
+			return err
+		}
+		runtimeID = r.ID
+		if err := tx.DeleteRuntime(ctx, o.ID, r.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, s.now(), tenantry.AuditEvent{Action: tenantry.ActionRuntimeDeleted, OrganizationID: o.ID,
+			TargetKind: "runtime", TargetID: r.ID, Details: map[string]any{"name": r.Name}})
+	})
+	if err == nil {
+		s.runtimeEvent(RuntimeEvent{RuntimeID: runtimeID, Revoked: true})
+	}
+	return err
+}
+
+// RuntimeFailures lists one page of a connection's failed pushes of the last
+// 30 days. Organization administrators only. Errors: not_found, invalid.
+func (s *Service) RuntimeFailures(ctx context.Context, a *Actor, id string, p Page) ([]store.RuntimeFailure, int, Page, error) {
+	d, err := s.Runtime(ctx, a, id)
+	if err != nil {
+		return nil, 0, p, err
+	}
+	if p, err = p.validate(); err != nil {
+		return nil, 0, p, err
+	}
+	fs, total, err := s.db.Read().RuntimeFailures(ctx, d.Runtime.ID, s.now().Add(-tenantry.FailureRetention), p.offset(), p.PageSize)
+	return fs, total, p, err
+}
+
+// TenantRuntimes lists the connections shared with the current tenant; any
+// member may see them. Errors: unauthenticated, bad_request (no tenant).
+func (s *Service) TenantRuntimes(ctx context.Context, a *Actor) ([]RuntimeSummary, error) {
+	if err := requireTenant(a); err != nil {
+		return nil, err
+	}
+	c := s.db.Read()
+	rs, err := c.TenantRuntimes(ctx, a.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RuntimeSummary, 0, len(rs))
+	for _, r := range rs {
+		d, err := s.runtimeDetail(ctx, c, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d.RuntimeSummary)
+	}
+	return out, nil
+}
+
+// RegisterRuntime spends an installation token for a node's public key and
+// returns the runtime's ID. Registering again with the same token and key
+// within the token's 24 hours is idempotent. Anyone holding a token may call
+// it. Errors: invalid (key), not_found (no such token), token_spent,
+// token_expired.
+func (s *Service) RegisterRuntime(ctx context.Context, token, publicKey, hostname, version, source string) (string, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(publicKey))
+	if err != nil || len(key) != ed25519.PublicKeySize {
+		return "", &tenantry.Error{Code: tenantry.CodeInvalid, Message: "publicKey is the base64 of a 32-byte Ed25519 public key",
+			Fields: []tenantry.FieldError{{Field: "publicKey", Message: "base64 of 32 bytes"}}}
+	}
+	publicKey = base64.StdEncoding.EncodeToString(key)
+	notFound := tenantry.Errorf(tenantry.CodeNotFound, "no such installation token")
+	if !tenantry.ValidSecret(tenantry.SecretInstallation, strings.TrimSpace(token)) {
+		s.auditRuntimeRefusal(ctx, "", "not_found", source)
+		return "", notFound
+	}
+	var runtimeID string
+	err = s.write(ctx, func(tx *store.Tx) error {
+		r, err := tx.RuntimeByToken(ctx, secret.HashToken(strings.TrimSpace(token)))
+		if tenantry.IsCode(err, tenantry.CodeNotFound) {
+			return notFound
+		}
+		if err != nil {
+			return err
+		}
+		runtimeID = r.ID
+		now := s.now()
+		if !r.TokenUsedAt.IsZero() && r.PublicKey != publicKey {
+			return tenantry.Errorf(tenantry.CodeTokenSpent, "this installation token was already used; more nodes of the runtime share its state directory instead")
+		}
+		if !now.Before(r.TokenExpiresAt) {
+			return tenantry.Errorf(tenantry.CodeTokenExpired, "this installation token expired at %s; create a new connection", r.TokenExpiresAt.Format(time.RFC3339))
+		}
+		ok, err := tx.SpendInstallationToken(ctx, r.ID, publicKey, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return tenantry.Errorf(tenantry.CodeTokenSpent, "this installation token was used a moment ago")
+		}
+		if !r.TokenUsedAt.IsZero() {
+			return nil // the same key again: nothing new to record
+		}
+		return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime, SourceAddress: source}, now, tenantry.AuditEvent{
+			Action: tenantry.ActionRuntimeRegistered, OrganizationID: r.OrganizationID, TargetKind: "runtime", TargetID: r.ID,
+			Details: map[string]any{"hostname": hostname, "version": version}})
+	})
+	if err != nil {
+		if code := tenantry.ErrorCode(err); code != tenantry.CodeInternal {
+			s.auditRuntimeRefusal(ctx, runtimeID, string(code), source)
+		}
+		return "", err
+	}
+	return runtimeID, nil
+}
+
+// auditRuntimeRefusal records a refused registration or connection in the
+// runtime's organization's log (when the runtime is known) and in the logs.
+func (s *Service) auditRuntimeRefusal(ctx context.Context, runtimeID, code, source string) {
+	s.log.WarnContext(ctx, "runtime refused", "runtime", runtimeID, "code", code, "source", source)
+	if runtimeID == "" {
+		return
+	}
+	r, err := s.db.Read().RuntimeByID(ctx, runtimeID)
+	if err != nil {
+		return
+	}
+	_ = s.db.InTx(ctx, func(tx *store.Tx) error {
+		return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime, SourceAddress: source}, s.now(), tenantry.AuditEvent{
+			Action: tenantry.ActionRuntimeRefused, OrganizationID: r.OrganizationID, TargetKind: "runtime", TargetID: r.ID,
+			Details: map[string]any{"code": code}})
+	})
+}
+
+// NodeRuntime returns what a connecting node needs: its runtime (with the
+// registered key) and the shared tenants. Errors: not_found (deleted or never
+// registered).
+func (s *Service) NodeRuntime(ctx context.Context, runtimeID string) (tenantry.Runtime, []tenantry.RuntimeShare, error) {
+	notFound := tenantry.Errorf(tenantry.CodeNotFound, "no such runtime connection")
+	if !ValidID(runtimeID) {
+		return tenantry.Runtime{}, nil, notFound
+	}
+	c := s.db.Read()
+	r, err := c.RuntimeByID(ctx, strings.ToLower(runtimeID))
+	if err != nil {
+		return r, nil, err
+	}
+	if r.PublicKey == "" {
+		return r, nil, notFound
+	}
+	shares, err := c.RuntimeShares(ctx, r.ID)
+	return r, shares, err
+}
+
+// NodeConnected records that a node proved itself and is connected.
+func (s *Service) NodeConnected(ctx context.Context, runtimeID, nodeName string) (tenantry.RuntimeNode, error) {
+	var v tenantry.Validation
+	v.Check("node", tenantry.ValidateNodeName(nodeName))
+	if err := v.Err(); err != nil {
+		return tenantry.RuntimeNode{}, err
+	}
+	n, err := s.db.Read().ConnectNode(ctx, newID(), runtimeID, nodeName, s.now())
+	if err == nil {
+		s.auditNodeStatus(ctx, n, "connected")
+	}
+	return n, err
+}
+
+// NodeReport is what a node reports about itself every 30 seconds.
+type NodeReport struct {
+	Hostname    string   `json:"hostname"`
+	IPAddresses []string `json:"ipAddresses"`
+	Version     string   `json:"version"`
+	Status      string   `json:"status"`
+}
+
+// NodeReported records a node's report.
+func (s *Service) NodeReported(ctx context.Context, n tenantry.RuntimeNode, rep NodeReport) error {
+	clip := func(s string, n int) string {
+		if len(s) > n {
+			return s[:n]
+		}
+		return s
+	}
+	if len(rep.IPAddresses) > 32 {
+		rep.IPAddresses = rep.IPAddresses[:32]
+	}
+	return s.db.Read().ReportNode(ctx, n.ID, clip(rep.Hostname, 255), rep.IPAddresses, clip(rep.Version, 64), clip(rep.Status, 32), s.now())
+}
+
+// NodeLease renews the node's leadership lease, or takes it once the last
+// holder's lapsed, and records that the node was heard from. It reports
+// whether the node leads.
+func (s *Service) NodeLease(ctx context.Context, n tenantry.RuntimeNode) (bool, error) {
+	c := s.db.Read()
+	now := s.now()
+	if err := c.PingNode(ctx, n.ID, now); err != nil {
+		return false, err
+	}
+	return c.AcquireLease(ctx, n.RuntimeID, n.ID, now, tenantry.LeaseTTL)
+}
+
+// NodeDisconnected records a clean disconnect and gives up the node's lease.
+func (s *Service) NodeDisconnected(ctx context.Context, n tenantry.RuntimeNode) error {
+	c := s.db.Read()
+	if err := c.ReleaseLease(ctx, n.RuntimeID, n.ID); err != nil {
+		return err
+	}
+	err := c.DisconnectNode(ctx, n.ID, s.now())
+	if err == nil {
+		s.auditNodeStatus(ctx, n, "disconnected")
+	}
+	return err
+}
+
+// RuntimeFailed records a push that could not be delivered to a node.
+func (s *Service) RuntimeFailed(ctx context.Context, runtimeID, messageType, failure string) {
+	err := s.db.Read().AddRuntimeFailure(ctx, runtimeID, store.RuntimeFailure{ID: newID(), OccurredAt: s.now(), MessageType: messageType, Failure: failure})
+	if err != nil {
+		s.log.WarnContext(ctx, "record runtime failure", "runtime", runtimeID, "err", err)
+	}
+}
+
+// auditNodeStatus audits a node's status change, at most once per node per
+// minute (SPEC §7).
+func (s *Service) auditNodeStatus(ctx context.Context, n tenantry.RuntimeNode, status string) {
+	now := s.now()
+	s.mu.Lock()
+	last := s.nodeAudited[n.ID]
+	if now.Sub(last) < time.Minute {
+		s.mu.Unlock()
+		return
+	}
+	s.nodeAudited[n.ID] = now
+	s.mu.Unlock()
+	r, err := s.db.Read().RuntimeByID(ctx, n.RuntimeID)
+	if err != nil {
+		return
+	}
+	_ = s.db.InTx(ctx, func(tx *store.Tx) error {
+		return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime}, now, tenantry.AuditEvent{Action: tenantry.ActionRuntimeNodeStatus,
+			OrganizationID: r.OrganizationID, TargetKind: "runtime", TargetID: r.ID, Details: map[string]any{"node": n.Name, "status": status}})
+	})
+}
+
+// RuntimeRefused records a refused connection attempt.
+func (s *Service) RuntimeRefused(ctx context.Context, runtimeID, reason, source string) {
+	if runtimeID != "" && !ValidID(runtimeID) {
+		runtimeID = ""
+	}
+	s.auditRuntimeRefusal(ctx, runtimeID, reason, source)
+}

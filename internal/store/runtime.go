@@ -1,0 +1,327 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"tenantry/internal/tenantry"
+)
+
+const runtimeColumns = `r.id, r.organization_id, r.developer_name, r.created_at, r.public_key, r.token_expires_at, r.token_used_at,
+	b.id, b.email, b.first_name, b.last_name`
+const runtimeFrom = " FROM runtimes r LEFT JOIN users b ON b.id = r.created_by"
+
+func scanRuntime(rs rowScanner) (tenantry.Runtime, error) {
+	var r tenantry.Runtime
+	var exp, used sql.NullTime
+	var by whoColumns
+	dest := append([]any{&r.ID, &r.OrganizationID, &r.Name, &r.CreatedAt, &r.PublicKey, &exp, &used}, by.dest()...)
+	if err := rs.Scan(dest...); err != nil {
+		return r, err
+	}
+	r.CreatedAt, r.TokenExpiresAt, r.TokenUsedAt, r.CreatedBy = r.CreatedAt.UTC(), timeOf(exp), timeOf(used), by.user()
+	return r, nil
+}
+
+// CreateRuntime stores a connection with the hash of its installation token.
+// A name the organization already uses is name_taken.
+func (tx *Tx) CreateRuntime(ctx context.Context, r tenantry.Runtime, tokenHash string) error {
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO runtimes (id, organization_id, developer_name, name_norm, created_at, updated_at,
+		created_by, token_hash, token_expires_at) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)`,
+		r.ID, r.OrganizationID, r.Name, strings.ToLower(r.Name), r.CreatedAt, nullString(userID(r.CreatedBy)), tokenHash, r.TokenExpiresAt)
+	if isUniqueViolation(err) {
+		return tenantry.Wrap(err, tenantry.CodeNameTaken, "the organization already has a runtime connection named "+r.Name)
+	}
+	return err
+}
+
+func userID(u *tenantry.User) string {
+	if u == nil {
+		return ""
+	}
+	return u.ID
+}
+
+// Runtime returns an organization's connection.
+func (c *Conn) Runtime(ctx context.Context, orgID, id string) (tenantry.Runtime, error) {
+	r, err := scanRuntime(c.q.QueryRowContext(ctx, "SELECT "+runtimeColumns+runtimeFrom+" WHERE r.organization_id = $1 AND r.id = $2", orgID, id))
+	return r, notFound(err, "no such runtime connection")
+}
+
+// RuntimeByID returns a connection whatever its organization (for nodes,
+// which prove themselves by key).
+func (c *Conn) RuntimeByID(ctx context.Context, id string) (tenantry.Runtime, error) {
+	r, err := scanRuntime(c.q.QueryRowContext(ctx, "SELECT "+runtimeColumns+runtimeFrom+" WHERE r.id = $1", id))
+	return r, notFound(err, "no such runtime connection")
+}
+
+// RuntimeByToken returns the connection an installation token (hash) made.
+func (tx *Tx) RuntimeByToken(ctx context.Context, tokenHash string) (tenantry.Runtime, error) {
+	r, err := scanRuntime(tx.q.QueryRowContext(ctx, "SELECT "+runtimeColumns+runtimeFrom+" WHERE r.token_hash = $1"+tx.forUpdate(), tokenHash))
+	return r, notFound(err, "no such installation token")
+}
+
+// Runtimes lists an organization's connections by name.
+func (c *Conn) Runtimes(ctx context.Context, orgID string) ([]tenantry.Runtime, error) {
+	rows, err := c.q.QueryContext(ctx, "SELECT "+runtimeColumns+runtimeFrom+" WHERE r.organization_id = $1 ORDER BY r.name_norm, r.id", orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []tenantry.Runtime{}
+	for rows.Next() {
+		r, err := scanRuntime(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RenameRuntime changes a connection's name.
+func (tx *Tx) RenameRuntime(ctx context.Context, orgID, id, name string, now time.Time) error {
+	_, err := tx.q.ExecContext(ctx, "UPDATE runtimes SET developer_name = $3, name_norm = $4, updated_at = $5 WHERE organization_id = $1 AND id = $2",
+		orgID, id, name, strings.ToLower(name), now)
+	if isUniqueViolation(err) {
+		return tenantry.Wrap(err, tenantry.CodeNameTaken, "the organization already has a runtime connection named "+name)
+	}
+	return err
+}
+
+// DeleteRuntime deletes a connection with its shares, nodes and lease.
+func (tx *Tx) DeleteRuntime(ctx context.Context, orgID, id string) error {
+	return tx.execOne(ctx, "no such runtime connection", "DELETE FROM runtimes WHERE organization_id = $1 AND id = $2", orgID, id)
+}
+
+// SpendInstallationToken records the registered key in one conditional change:
+// it succeeds when the token is unused and unexpired, or when it was spent by
+// this same key within its lifetime (a registration retried after a lost
+// answer). It reports whether the change was made.
+func (tx *Tx) SpendInstallationToken(ctx context.Context, id, publicKey string, now time.Time) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `UPDATE runtimes SET public_key = $2, token_used_at = COALESCE(token_used_at, $3)
+		WHERE id = $1 AND token_expires_at > $3 AND (token_used_at IS NULL OR public_key = $2)`, id, publicKey, now)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SetRuntimeShares replaces a connection's shared tenants, keeping the date
+// of those that stay.
+func (tx *Tx) SetRuntimeShares(ctx context.Context, runtimeID string, tenantIDs []string, now time.Time) error {
+	current, err := tx.RuntimeShares(ctx, runtimeID)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, id := range tenantIDs {
+		keep[id] = true
+	}
+	for _, s := range current {
+		if !keep[s.Tenant.ID] {
+			if _, err := tx.q.ExecContext(ctx, "DELETE FROM runtime_shares WHERE runtime_id = $1 AND tenant_id = $2", runtimeID, s.Tenant.ID); err != nil {
+				return err
+			}
+		}
+		delete(keep, s.Tenant.ID)
+	}
+	for _, id := range tenantIDs {
+		if !keep[id] {
+			continue
+		}
+		delete(keep, id)
+		if _, err := tx.q.ExecContext(ctx, "INSERT INTO runtime_shares (runtime_id, tenant_id, associated_at) VALUES ($1, $2, $3)", runtimeID, id, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RuntimeShares lists the tenants a connection is shared with, by name.
+func (c *Conn) RuntimeShares(ctx context.Context, runtimeID string) ([]tenantry.RuntimeShare, error) {
+	rows, err := c.q.QueryContext(ctx, "SELECT "+tenantColumns+", s.associated_at"+tenantFrom+
+		" JOIN runtime_shares s ON s.tenant_id = t.id WHERE s.runtime_id = $1 ORDER BY COALESCE(p.name_norm, t.name_norm), t.name_norm", runtimeID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []tenantry.RuntimeShare{}
+	for rows.Next() {
+		var s tenantry.RuntimeShare
+		var at sql.NullTime
+		if s.Tenant, err = scanTenant(rows, &at); err != nil {
+			return nil, err
+		}
+		s.AssociatedAt = timeOf(at)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// TenantRuntimes lists the connections shared with a tenant.
+func (c *Conn) TenantRuntimes(ctx context.Context, tenantID string) ([]tenantry.Runtime, error) {
+	rows, err := c.q.QueryContext(ctx, "SELECT "+runtimeColumns+runtimeFrom+
+		" JOIN runtime_shares s ON s.runtime_id = r.id WHERE s.tenant_id = $1 ORDER BY r.name_norm, r.id", tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []tenantry.Runtime{}
+	for rows.Next() {
+		r, err := scanRuntime(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+const nodeColumns = `id, runtime_id, name, hostname, ip_addresses, version, reported_status, connected, created_at, last_ping_at, reported_at, disconnected_at`
+
+func scanNode(rs rowScanner) (tenantry.RuntimeNode, error) {
+	var n tenantry.RuntimeNode
+	var ips string
+	var connected int
+	var ping, rep, disc sql.NullTime
+	if err := rs.Scan(&n.ID, &n.RuntimeID, &n.Name, &n.Hostname, &ips, &n.Version, &n.ReportedStatus, &connected,
+		&n.CreatedAt, &ping, &rep, &disc); err != nil {
+		return n, err
+	}
+	_ = json.Unmarshal([]byte(ips), &n.IPAddresses)
+	n.Connected, n.CreatedAt = connected != 0, n.CreatedAt.UTC()
+	n.LastPingAt, n.ReportedAt, n.DisconnectedAt = timeOf(ping), timeOf(rep), timeOf(disc)
+	return n, nil
+}
+
+// RuntimeNodes lists a connection's nodes heard from since a time.
+func (c *Conn) RuntimeNodes(ctx context.Context, runtimeID string, since time.Time) ([]tenantry.RuntimeNode, error) {
+	rows, err := c.q.QueryContext(ctx, "SELECT "+nodeColumns+" FROM runtime_nodes WHERE runtime_id = $1"+
+		" AND (connected = 1 OR COALESCE(last_ping_at, created_at) >= $2) ORDER BY name", runtimeID, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []tenantry.RuntimeNode{}
+	for rows.Next() {
+		n, err := scanNode(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// ConnectNode records a node's connection (creating the node the first time
+// its name is seen) and returns it.
+func (c *Conn) ConnectNode(ctx context.Context, id, runtimeID, name string, now time.Time) (tenantry.RuntimeNode, error) {
+	_, err := c.q.ExecContext(ctx, `INSERT INTO runtime_nodes (id, runtime_id, name, connected, created_at, last_ping_at)
+		VALUES ($1, $2, $3, 1, $4, $4)
+		ON CONFLICT (runtime_id, name) DO UPDATE SET connected = 1, last_ping_at = $4, disconnected_at = NULL`, id, runtimeID, name, now)
+	if err != nil {
+		return tenantry.RuntimeNode{}, err
+	}
+	n, err := scanNode(c.q.QueryRowContext(ctx, "SELECT "+nodeColumns+" FROM runtime_nodes WHERE runtime_id = $1 AND name = $2", runtimeID, name))
+	return n, notFound(err, "no such node")
+}
+
+// ReportNode records a node's report.
+func (c *Conn) ReportNode(ctx context.Context, nodeID, hostname string, ips []string, version, status string, now time.Time) error {
+	b, _ := json.Marshal(ips)
+	_, err := c.q.ExecContext(ctx, `UPDATE runtime_nodes SET hostname = $2, ip_addresses = $3, version = $4, reported_status = $5,
+		reported_at = $6, last_ping_at = $6 WHERE id = $1`, nodeID, hostname, string(b), version, status, now)
+	return err
+}
+
+// PingNode records that a node was heard from.
+func (c *Conn) PingNode(ctx context.Context, nodeID string, now time.Time) error {
+	_, err := c.q.ExecContext(ctx, "UPDATE runtime_nodes SET last_ping_at = $2 WHERE id = $1 AND (last_ping_at IS NULL OR last_ping_at < $2)", nodeID, now)
+	return err
+}
+
+// DisconnectNode records a clean disconnect.
+func (c *Conn) DisconnectNode(ctx context.Context, nodeID string, now time.Time) error {
+	_, err := c.q.ExecContext(ctx, "UPDATE runtime_nodes SET connected = 0, disconnected_at = $2 WHERE id = $1", nodeID, now)
+	return err
+}
+
+// AcquireLease makes nodeID the leader of its runtime, or renews its lease,
+// unless another node holds an unexpired one. It reports whether nodeID
+// leads until now+ttl.
+func (c *Conn) AcquireLease(ctx context.Context, runtimeID, nodeID string, now time.Time, ttl time.Duration) (bool, error) {
+	_, err := c.q.ExecContext(ctx, `INSERT INTO runtime_leases (runtime_id, node_id, expires_at) VALUES ($1, $2, $3)
+		ON CONFLICT (runtime_id) DO UPDATE SET node_id = $2, expires_at = $3
+		WHERE runtime_leases.node_id = $2 OR runtime_leases.expires_at <= $4`, runtimeID, nodeID, now.Add(ttl), now)
+	if err != nil {
+		return false, err
+	}
+	var holder string
+	var exp time.Time
+	if err := c.q.QueryRowContext(ctx, "SELECT node_id, expires_at FROM runtime_leases WHERE runtime_id = $1", runtimeID).Scan(&holder, &exp); err != nil {
+		return false, err
+	}
+	return holder == nodeID && exp.After(now), nil
+}
+
+// ReleaseLease gives up nodeID's lease (a clean disconnect), so another node
+// may lead at once.
+func (c *Conn) ReleaseLease(ctx context.Context, runtimeID, nodeID string) error {
+	_, err := c.q.ExecContext(ctx, "DELETE FROM runtime_leases WHERE runtime_id = $1 AND node_id = $2", runtimeID, nodeID)
+	return err
+}
+
+// Leader returns the node holding an unexpired lease of a runtime, or "".
+func (c *Conn) Leader(ctx context.Context, runtimeID string, now time.Time) (string, error) {
+	var id string
+	err := c.q.QueryRowContext(ctx, "SELECT node_id FROM runtime_leases WHERE runtime_id = $1 AND expires_at > $2", runtimeID, now).Scan(&id)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return id, err
+}
+
+// RuntimeFailure is a failed push to a runtime.
+type RuntimeFailure struct {
+	ID          string
+	OccurredAt  time.Time
+	MessageType string
+	Failure     string
+}
+
+// AddRuntimeFailure records a failed push.
+func (c *Conn) AddRuntimeFailure(ctx context.Context, runtimeID string, f RuntimeFailure) error {
+	_, err := c.q.ExecContext(ctx, "INSERT INTO runtime_failures (id, runtime_id, occurred_at, message_type, failure) VALUES ($1, $2, $3, $4, $5)",
+		f.ID, runtimeID, f.OccurredAt, f.MessageType, f.Failure)
+	return err
+}
+
+// RuntimeFailures returns one page of a runtime's failures since a time,
+// newest first, and how many there are.
+func (c *Conn) RuntimeFailures(ctx context.Context, runtimeID string, since time.Time, offset, limit int) ([]RuntimeFailure, int, error) {
+	var total int
+	if err := c.q.QueryRowContext(ctx, "SELECT COUNT(*) FROM runtime_failures WHERE runtime_id = $1 AND occurred_at >= $2", runtimeID, since).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := c.q.QueryContext(ctx, `SELECT id, occurred_at, message_type, failure FROM runtime_failures
+		WHERE runtime_id = $1 AND occurred_at >= $2 ORDER BY occurred_at DESC, id LIMIT $3 OFFSET $4`, runtimeID, since, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []RuntimeFailure{}
+	for rows.Next() {
+		var f RuntimeFailure
+		if err := rows.Scan(&f.ID, &f.OccurredAt, &f.MessageType, &f.Failure); err != nil {
+			return nil, 0, err
+		}
+		f.OccurredAt = f.OccurredAt.UTC()
+		out = append(out, f)
+	}
+	return out, total, rows.Err()
+}
