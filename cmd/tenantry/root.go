@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -83,6 +84,12 @@ func (g *globals) openService(ctx context.Context) (*service.Service, func(), er
 		Logger:   slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Licences: auth,
 		BaseURL:  g.getenv("TENANTRY_BASE_URL"),
+		// On PostgreSQL the servers hear of runtime changes made here (an
+		// organization deleted); on SQLite they notice at the next lease.
+		RuntimeEvents: func(ev service.RuntimeEvent) {
+			b, _ := json.Marshal(ev)
+			db.Notify(context.Background(), runtimeChannel, string(b))
+		},
 	})
 	return svc, func() { db.Close() }, nil
 }

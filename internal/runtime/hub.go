@@ -216,6 +216,13 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 				return err
 			}
 			now, err := h.svc.NodeLease(ctx, node)
+			if tenantry.IsCode(err, tenantry.CodeNotFound) {
+				// Deleted where no event reached this replica (the operator's
+				// command on SQLite): the lease tells.
+				_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection was deleted"})
+				c.Close(CloseRevoked, "revoked")
+				return errors.New("revoked")
+			}
 			if err != nil {
 				h.log.Warn("renew lease", "runtime", rt.ID, "err", err)
 				now = false // cannot renew: step down

@@ -147,12 +147,16 @@ func (s *Service) DeleteOrganization(ctx context.Context, a *Actor, orgID string
 	if err := requireOperator(a); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *store.Tx) error {
+	var runtimes []string
+	err := s.write(ctx, func(tx *store.Tx) error {
 		if !ValidID(orgID) {
 			return tenantry.Errorf(tenantry.CodeNotFound, "no such organization")
 		}
 		o, err := tx.LockOrganization(ctx, strings.ToLower(orgID))
 		if err != nil {
+			return err
+		}
+		if runtimes, err = tx.RuntimeIDs(ctx, o.ID); err != nil {
 			return err
 		}
 		if err := tx.DeleteOrganization(ctx, o.ID); err != nil {
@@ -161,6 +165,12 @@ func (s *Service) DeleteOrganization(ctx context.Context, a *Actor, orgID string
 		return s.audit(ctx, tx, a, s.now(), tenantry.AuditEvent{Action: tenantry.ActionOrgDeleted, OrganizationID: o.ID,
 			TargetKind: "organization", TargetID: o.ID, Details: map[string]any{"name": o.Name, "licenceId": o.Licence.ID}})
 	})
+	if err == nil {
+		for _, id := range runtimes {
+			s.runtimeEvent(RuntimeEvent{RuntimeID: id, Revoked: true})
+		}
+	}
+	return err
 }
 
 // OrganizationSummary is an organization as the operator's list shows it.

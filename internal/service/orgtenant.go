@@ -273,7 +273,8 @@ func (s *Service) CreateOrgTenant(ctx context.Context, a *Actor, name string, us
 // told, nothing else is deleted. Organization administrators only. Errors:
 // unauthenticated, forbidden, not_found, invalid (a subtenant).
 func (s *Service) RemoveOrgTenant(ctx context.Context, a *Actor, tenantID string) error {
-	return s.write(ctx, func(tx *store.Tx) error {
+	var runtimes []string
+	err := s.write(ctx, func(tx *store.Tx) error {
 		o, err := s.requireOrgAdmin(ctx, &tx.Conn, a)
 		if err != nil {
 			return err
@@ -315,6 +316,9 @@ func (s *Service) RemoveOrgTenant(ctx context.Context, a *Actor, tenantID string
 		if err := tx.RemoveOrgTenant(ctx, o.ID, t.ID); err != nil {
 			return err
 		}
+		if runtimes, err = tx.RuntimeIDs(ctx, o.ID); err != nil {
+			return err
+		}
 		now := s.now()
 		if err := s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionOrgTenantRemoved, OrganizationID: o.ID,
 			TenantID: t.ID, TargetKind: "tenant", TargetID: t.ID, Details: map[string]any{"name": t.Name}}); err != nil {
@@ -327,6 +331,13 @@ func (s *Service) RemoveOrgTenant(ctx context.Context, a *Actor, tenantID string
 		return s.mailAll(ctx, tx, mail.KindTenantRemoved, emails, mail.Data{OrganizationName: o.Name, TenantName: "@" + t.Name,
 			ActorName: describeUser(a.User)})
 	})
+	if err == nil {
+		// Its shares went: the organization's runtimes hear their new tenants.
+		for _, id := range runtimes {
+			s.runtimeEvent(RuntimeEvent{RuntimeID: id})
+		}
+	}
+	return err
 }
 
 func itoa(i int) string {

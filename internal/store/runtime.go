@@ -258,6 +258,9 @@ func (c *Conn) AcquireLease(ctx context.Context, runtimeID, nodeID string, now t
 	_, err := c.q.ExecContext(ctx, `INSERT INTO runtime_leases (runtime_id, node_id, expires_at) VALUES ($1, $2, $3)
 		ON CONFLICT (runtime_id) DO UPDATE SET node_id = $2, expires_at = $3
 		WHERE runtime_leases.node_id = $2 OR runtime_leases.expires_at <= $4`, runtimeID, nodeID, now.Add(ttl), now)
+	if isForeignKeyViolation(err) {
+		return false, tenantry.Wrap(err, tenantry.CodeNotFound, "the runtime connection was deleted")
+	}
 	if err != nil {
 		return false, err
 	}
@@ -324,4 +327,9 @@ func (c *Conn) RuntimeFailures(ctx context.Context, runtimeID string, since time
 		out = append(out, f)
 	}
 	return out, total, rows.Err()
+}
+
+// RuntimeIDs lists the IDs of an organization's connections.
+func (c *Conn) RuntimeIDs(ctx context.Context, orgID string) ([]string, error) {
+	return c.strings(ctx, "SELECT id FROM runtimes WHERE organization_id = $1 ORDER BY id", orgID)
 }
