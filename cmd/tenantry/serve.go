@@ -164,6 +164,7 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 		TrustedProxies:        proxies,
 		SessionAbsolute:       f.sessionAbsolute,
 		DevelopmentLicenceKey: len(auth.Vendor) == 0,
+		BaseURL:               baseURL,
 	})
 	handler := splitHandler(apiHandler, webHandler)
 

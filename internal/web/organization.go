@@ -32,6 +32,7 @@ type orgData struct {
 	SentUsers      []service.InvitationView
 	Admins         []tenantry.OrgAdmin
 	TenantUsers    []tenantry.Member // users of the current tenant, for Create Tenant
+	Runtimes       []service.RuntimeSummary
 	Now            time.Time
 }
 
@@ -76,7 +77,9 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request, a *service.Acto
 		}
 		if d.SentTenants, err = s.svc.OrgInvitations(ctx, a, tenantry.InviteTenant); err == nil {
 			if d.SentUsers, err = s.svc.OrgInvitations(ctx, a, tenantry.InviteUser); err == nil {
-				d.Admins, err = s.svc.OrgAdmins(ctx, a)
+				if d.Admins, err = s.svc.OrgAdmins(ctx, a); err == nil {
+					d.Runtimes, err = s.svc.Runtimes(ctx, a)
+				}
 			}
 		}
 		if err != nil {

@@ -49,6 +49,10 @@ func (s *Server) routes() {
 	m.HandleFunc("POST "+org+"/tenants", s.signedIn(s.handleCreateTenant))
 	m.HandleFunc("POST "+org+"/tenants/{id}/remove", s.signedIn(s.handleRemoveTenant))
 	m.HandleFunc("POST "+org+"/administrators/{id}/remove", s.signedIn(s.handleRemoveAdmin))
+	m.HandleFunc("POST "+org+"/runtimes", s.signedIn(s.handleCreateRuntime))
+	m.HandleFunc("GET "+org+"/runtimes/{id}", s.signedIn(s.handleRuntime))
+	m.HandleFunc("POST "+org+"/runtimes/{id}", s.signedIn(s.handleUpdateRuntime))
+	m.HandleFunc("POST "+org+"/runtimes/{id}/delete", s.signedIn(s.handleDeleteRuntime))
 }
 
 // signedInHandler is a page or form for a signed-in user; token is their

@@ -48,6 +48,9 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// SessionAbsolute is the session cookie's lifetime.
 	SessionAbsolute time.Duration
+	// BaseURL is the platform's public URL, for the node command a new
+	// connection shows; the request's host when empty.
+	BaseURL string
 	// DevelopmentLicenceKey is set when licences signed by the data
 	// directory's development key are trusted (the Organization page warns).
 	DevelopmentLicenceKey bool

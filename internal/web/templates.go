@@ -9,7 +9,7 @@ import (
 )
 
 // pageNames are the pages; each is parsed with the layout.
-var pageNames = []string{"firstrun", "signin", "setpassword", "forgot", "account", "tenant", "organization", "orgtenantusers", "audit", "message"}
+var pageNames = []string{"firstrun", "signin", "setpassword", "forgot", "account", "tenant", "organization", "orgtenantusers", "runtime", "audit", "message"}
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string {

@@ -481,3 +481,53 @@ func TestWeb_TenantSettingsAndAudit(t *testing.T) {
 		t.Errorf("export: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }
+
+func TestWeb_LocalRuntimes(t *testing.T) {
+	s := newSite(t)
+	s.user("ada@example.com", "ada password 1")
+	acme := s.tenant("acme", "ada@example.com")
+	o := s.org("ada@example.com")
+	adaInAcme := mustActor(t, s, "ada@example.com", "ada password 1", acme.ID)
+	if err := s.svc.InviteTenant(context.Background(), adaInAcme, service.InviteTarget{ID: acme.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.AnswerTenantInvitation(context.Background(), adaInAcme, o.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	b := s.browser()
+	b.signIn("ada@example.com", "ada password 1")
+	p := b.get("/settings/organization")
+	if !strings.Contains(p.doc.Find("#runtimes").Text(), "No local runtime connections yet") {
+		t.Errorf("runtimes empty state: %q", p.doc.Find("#runtimes").Text())
+	}
+	r := b.post(p, "/settings/organization/runtimes", url.Values{"name": {"dc1"}, "tenant": {acme.ID}})
+	checkAccessible(t, "new runtime", r)
+	cmd := r.doc.Find("#install-command").Text()
+	if r.status != 200 || !strings.Contains(cmd, "tenantry runtime --platform ") || !strings.Contains(cmd, "--installation-token tnti_") ||
+		r.doc.Find(`button[data-copy="install-command"]`).Length() != 1 {
+		t.Fatalf("created runtime page: %d %q", r.status, cmd)
+	}
+	if !strings.Contains(r.doc.Find("#nodes-h").Parent().Text(), "No node has connected yet") {
+		t.Errorf("nodes empty state missing")
+	}
+	action, _ := r.doc.Find(`form[action^="/settings/organization/runtimes/"][class="stack"]`).Attr("action")
+	if again := b.get(action); strings.Contains(again.doc.Text(), "tnti_") {
+		t.Error("the installation token is shown again")
+	}
+	// Untick every tenant: no shares.
+	r = b.post(r, action, url.Values{"name": {"dc-one"}, "tenant": nil})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("update: %d %q", r.status, r.doc.Find(".error").Text())
+	}
+	d := b.get(action)
+	if d.doc.Find(`input[name=tenant][checked]`).Length() != 0 || !strings.Contains(d.doc.Find("h1").Text(), "dc-one") {
+		t.Errorf("after update: %q", d.doc.Find("main").Text())
+	}
+	r = b.post(d, action+"/delete", nil)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("delete: %d", r.status)
+	}
+	if gone := b.get(action); gone.status != http.StatusNotFound {
+		t.Errorf("deleted runtime page: %d", gone.status)
+	}
+}
