@@ -210,7 +210,7 @@ func routedOperations(t testing.TB) []string {
 	}
 	var out []string
 	term := regexp.MustCompile(`^\s*("[^"]*"|\w+)\s*`)
-	for _, m := range regexp.MustCompile(`m\.HandleFunc\(([^,]+),`).FindAllSubmatch(src, -1) {
+	for _, m := range regexp.MustCompile(`m\.Handle(?:Func)?\(([^,]+),`).FindAllSubmatch(src, -1) {
 		expr, pattern := string(m[1]), ""
 		for expr != "" {
 			tm := term.FindStringSubmatch(expr)
