@@ -69,6 +69,9 @@ func (s *Service) invite(ctx context.Context, a *Actor, kind tenantry.Invitation
 			if err := s.settleAndSet(ctx, tx, live, tenantry.InvitationAcknowledged, "", now); err != nil {
 				return err
 			}
+			if err := s.audit(ctx, tx, a, now, invitationEvent(tenantry.ActionInvitationAcked, live, "")); err != nil {
+				return err
+			}
 		case !tenantry.IsCode(err, tenantry.CodeNotFound):
 			return err
 		}
@@ -346,8 +349,21 @@ func (s *Service) answer(ctx context.Context, a *Actor, kind tenantry.Invitation
 	orgID = strings.ToLower(orgID)
 	var invID string
 	err := s.write(ctx, func(tx *store.Tx) error {
+		if kind == tenantry.InviteTenant {
+			// The tenant first, then the organization: the order every change
+			// to a member tenant's users takes (see AddMember), so that joining
+			// and adding a user count each other.
+			if err := tx.LockTenant(ctx, targetID); err != nil {
+				return err
+			}
+		}
 		inv, err := tx.LiveInvitation(ctx, orgID, kind, targetID)
 		if tenantry.IsCode(err, tenantry.CodeNotFound) {
+			// Answered already (perhaps a moment ago by another
+			// administrator), or never sent.
+			if prev, err := tx.LatestInvitation(ctx, orgID, kind, targetID); err == nil {
+				return tenantry.Errorf(tenantry.CodeInvitationNotPending, "the invitation is %s, so it cannot be answered again", prev.Status)
+			}
 			return notFound
 		}
 		if err != nil {
@@ -371,16 +387,20 @@ func (s *Service) answer(ctx context.Context, a *Actor, kind tenantry.Invitation
 			if err := o.Licence.CheckValid(now); err != nil {
 				return err
 			}
-			if err := s.checkJoin(ctx, tx, o, kind, targetID); err != nil {
-				return err
-			}
 		}
+		// The conditional change decides between concurrent answers; the
+		// checks after it roll it back when they refuse.
 		ok, err := tx.SetInvitationStatus(ctx, inv.ID, tenantry.InvitationInvited, to, a.User.ID, now)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return tenantry.Errorf(tenantry.CodeInvitationNotPending, "the invitation was answered or expired a moment ago")
+		}
+		if accept {
+			if err := s.checkJoin(ctx, tx, o, kind, targetID); err != nil {
+				return err
+			}
 		}
 		name := ""
 		if kind == tenantry.InviteTenant {

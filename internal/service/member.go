@@ -79,6 +79,19 @@ func (s *Service) AddMember(ctx context.Context, a *Actor, in AddMemberInput) (t
 	}
 	var out tenantry.Member
 	err := s.write(ctx, func(tx *store.Tx) error {
+		// The top-level tenant first, then (in the licence check) its
+		// organization: the order accepting a tenant invitation takes too.
+		t, err := tx.Tenant(ctx, a.TenantID)
+		if err != nil {
+			return err
+		}
+		top := t.ID
+		if t.IsSubtenant() {
+			top = t.ParentID
+		}
+		if err := tx.LockTenant(ctx, top); err != nil {
+			return err
+		}
 		now := s.now()
 		u, created, err := s.findOrCreateUser(ctx, tx, a, in, now)
 		if err != nil {
@@ -93,10 +106,6 @@ func (s *Service) AddMember(ctx context.Context, a *Actor, in AddMemberInput) (t
 		if u.Status == tenantry.UserPending {
 			// A new pending account, or a pending one added again: a fresh
 			// set-up link, voiding the old one.
-			t, err := tx.Tenant(ctx, a.TenantID)
-			if err != nil {
-				return err
-			}
 			if err := s.sendSetupLink(ctx, tx, u, mail.Data{TenantName: "@" + t.FullName(), ActorName: describeUser(a.User)}); err != nil {
 				return err
 			}

@@ -131,8 +131,14 @@ func (s *Service) AddOrgAdminByOperator(ctx context.Context, a *Actor, orgID, em
 		}
 		// A pending invitation to this user is now moot.
 		if live, err := tx.LiveInvitation(ctx, o.ID, tenantry.InviteUser, u.ID); err == nil && live.Status == tenantry.InvitationInvited {
-			if _, err := tx.SetInvitationStatus(ctx, live.ID, tenantry.InvitationInvited, tenantry.InvitationCancelled, "", now); err != nil {
+			cancelled, err := tx.SetInvitationStatus(ctx, live.ID, tenantry.InvitationInvited, tenantry.InvitationCancelled, "", now)
+			if err != nil {
 				return err
+			}
+			if cancelled {
+				if err := s.audit(ctx, tx, a, now, invitationEvent(tenantry.ActionInvitationCancelled, live, u.Email)); err != nil {
+					return err
+				}
 			}
 		}
 		return s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionOrgAdminAddedOperator, OrganizationID: o.ID,

@@ -237,3 +237,15 @@ func (tx *Tx) SettleExpiry(ctx context.Context, id string, now time.Time) error 
 	_, err := tx.q.ExecContext(ctx, "UPDATE invitations SET status = 'expired' WHERE id = $1 AND status = 'invited' AND expires_at <= $2", id, now)
 	return err
 }
+
+// LatestInvitation returns the organization's newest invitation for a target
+// in any state: it tells an invitation already answered from none at all.
+func (c *Conn) LatestInvitation(ctx context.Context, orgID string, kind tenantry.InvitationType, targetID string) (tenantry.Invitation, error) {
+	col := "tenant_id"
+	if kind == tenantry.InviteUser {
+		col = "user_id"
+	}
+	i, err := scanInvitation(c.q.QueryRowContext(ctx, "SELECT "+invitationColumns+" FROM invitations i WHERE i.organization_id = $1"+
+		" AND i.kind = $2 AND i."+col+" = $3 ORDER BY i.invited_at DESC, i.id DESC LIMIT 1", orgID, kind, targetID))
+	return i, notFound(err, "no invitation for this "+string(kind))
+}
