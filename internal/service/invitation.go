@@ -361,8 +361,9 @@ func (s *Service) answer(ctx context.Context, a *Actor, kind tenantry.Invitation
 		if tenantry.IsCode(err, tenantry.CodeNotFound) {
 			// Answered already (perhaps a moment ago by another
 			// administrator), or never sent.
-			if prev, err := tx.LatestInvitation(ctx, orgID, kind, targetID); err == nil {
-				return tenantry.Errorf(tenantry.CodeInvitationNotPending, "the invitation is %s, so it cannot be answered again", prev.Status)
+			if prev, err := tx.LatestInvitation(ctx, orgID, kind, targetID); err == nil &&
+				(prev.Status == tenantry.InvitationAccepted || prev.Status == tenantry.InvitationRejected) {
+				return tenantry.Errorf(tenantry.CodeInvitationNotPending, "the invitation was already %s", prev.Status)
 			}
 			return notFound
 		}

@@ -101,7 +101,7 @@ func TestService_OrgAudit(t *testing.T) {
 		}
 		want := []string{
 			"organization.created",
-			"invitation.created", "invitation.rejected", "invitation.created", "invitation.accepted", "tenant.joined",
+			"invitation.created", "invitation.rejected", "invitation.acknowledged", "invitation.created", "invitation.accepted", "tenant.joined",
 			"user.created", "member.added", "tenant.subtenant_created", "tenant.renamed",
 			"tenant.created_in_organization", "tenant.removed",
 			"invitation.created", "invitation.accepted", "administrator.left",
@@ -140,7 +140,7 @@ func TestService_OrgAudit(t *testing.T) {
 			{"Bob", service.AuditQuery{Actor: bob.ID}, []string{"invitation.accepted", "administrator.left"}},
 			{"Tara", service.AuditQuery{Actor: tara.User.ID}, []string{"invitation.rejected", "invitation.accepted", "tenant.joined",
 				"user.created", "member.added", "tenant.subtenant_created", "tenant.renamed"}},
-			{"TargetAcme", service.AuditQuery{Target: acme.ID}, []string{"invitation.created", "invitation.rejected", "invitation.created",
+			{"TargetAcme", service.AuditQuery{Target: acme.ID}, []string{"invitation.created", "invitation.rejected", "invitation.acknowledged", "invitation.created",
 				"invitation.accepted", "tenant.joined", "tenant.renamed"}},
 			{"TargetDev", service.AuditQuery{Target: dev}, []string{"tenant.subtenant_created"}},
 			{"TargetAndAction", service.AuditQuery{Target: acme.ID, Action: "invitation.created"}, []string{"invitation.created", "invitation.created"}},
