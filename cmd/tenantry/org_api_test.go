@@ -101,7 +101,7 @@ func TestAPI_OrganizationStory(t *testing.T) {
 		wantProblem(t, "bad type", c.do("GET", "/api/admin/1/organization/invites?type=group", nil, f.bob()...), 422, "invalid")
 		r = c.do("PUT", "/api/admin/1/organization/invites/tenants/"+f.orgID, nil, f.bob()...)
 		wantOK(t, "join", r)
-		wantProblem(t, "join twice", c.do("PUT", "/api/admin/1/organization/invites/tenants/"+f.orgID, nil, f.bob()...), 404, "not_found")
+		wantProblem(t, "join twice", c.do("PUT", "/api/admin/1/organization/invites/tenants/"+f.orgID, nil, f.bob()...), 409, "invitation_not_pending")
 		var tenants []struct {
 			ID            string `json:"id"`
 			DeveloperName string `json:"developerName"`

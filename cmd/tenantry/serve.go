@@ -237,6 +237,9 @@ func background(ctx context.Context, log *slog.Logger, svc *service.Service, ret
 		} else if n > 0 {
 			log.Info("old audit events removed", "count", n)
 		}
+		if _, err := svc.SweepRuntimeFailures(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("runtime failure retention failed", "err", err)
+		}
 		if err := svc.LicenceNotices(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("licence expiry notices failed", "err", err)
 		}

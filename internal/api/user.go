@@ -97,8 +97,8 @@ func intParam(q url.Values, name string, v *tenantry.Validation) int {
 		return 0
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil {
-		v.Add(name, name+" must be a whole number")
+	if err != nil || n < 1 {
+		v.Add(name, name+" must be a whole number, at least 1")
 	}
 	return n
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -117,7 +118,11 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.SetReadLimit(64 << 10)
 	ctx := context.WithoutCancel(r.Context())
-	if err := h.run(ctx, c, r.RemoteAddr); err != nil {
+	source, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		source = r.RemoteAddr
+	}
+	if err := h.run(ctx, c, source); err != nil {
 		h.log.Info("runtime session ended", "err", err, "source", r.RemoteAddr)
 	}
 }
@@ -152,7 +157,7 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 	if tenantry.IsCode(err, tenantry.CodeNotFound) {
 		_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection does not exist or was deleted"})
 		c.Close(CloseRevoked, "revoked")
-		h.svc.RuntimeRefused(ctx, "", "unknown or revoked runtime", source)
+		h.svc.RuntimeRefused(ctx, hello.RuntimeID, "unknown, unregistered or deleted runtime", source)
 		return errors.New("unknown runtime")
 	}
 	if err != nil {
@@ -163,13 +168,24 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 		return refuse(CloseUnauthorized, "bad signature")
 	}
 	node, err := h.svc.NodeConnected(ctx, rt.ID, hello.Node)
-	if err != nil {
+	if tenantry.IsCode(err, tenantry.CodeInvalid) {
 		return refuse(CloseUnauthorized, "bad node name")
+	}
+	if err != nil {
+		c.Close(websocket.StatusInternalError, "try again")
+		return err
 	}
 	s := &session{conn: c, events: make(chan service.RuntimeEvent, 8)}
 	h.add(rt.ID, s)
 	defer h.remove(rt.ID, s)
 	defer h.svc.NodeDisconnected(context.WithoutCancel(ctx), node)
+	// Registered first, read second: a change made in between is either in
+	// what is read now or arrives as an event.
+	if _, shares, err = h.svc.NodeRuntime(ctx, rt.ID); err != nil {
+		_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection was deleted"})
+		c.Close(CloseRevoked, "revoked")
+		return err
+	}
 
 	leader, err := h.svc.NodeLease(ctx, node)
 	if err != nil {

@@ -558,9 +558,9 @@ func TestProtocol_Refusals(t *testing.T) {
 
 		// Each refusal of a known runtime is in its organization's log, by
 		// the runtime, with the reason.
-		evs := p.refusals(id, 7)
-		if len(evs) != 7 {
-			t.Errorf("%d runtime.refused events about the runtime, want 7 (bad signature ×4, not hello, late, bad node name): %v",
+		evs := p.refusals(id, 8)
+		if len(evs) != 8 {
+			t.Errorf("%d runtime.refused events about the runtime, want 8 (bad signature ×4, not hello, late, bad node name, deleted): %v",
 				len(evs), details(evs, "code"))
 		}
 		for _, e := range evs {
@@ -579,10 +579,6 @@ func TestProtocol_Refusals(t *testing.T) {
 // unknown and the revoked runtime refused *and audited*; the hub audits them
 // only when it knows the runtime's organization.
 func TestProtocol_RefusalsOfUnprovableRuntimesAudited(t *testing.T) {
-	t.Skip("BUG: internal/runtime/hub.go Hub.run: when service.NodeRuntime answers not_found it calls " +
-		"svc.RuntimeRefused(ctx, \"\", …), so the refusal of a connection that exists but has no registered key, and of a " +
-		"deleted (revoked) connection, leaves no audit_events row (service.auditRuntimeRefusal returns early for an empty ID; " +
-		"the deleted runtime's row, hence its organization, is gone); expected a runtime.refused event in the organization's log")
 	storetest.Dialects(t, func(t testing.TB, d store.Dialect) {
 		p := newPlatform(t, d, 50*time.Millisecond)
 		id, key := p.registered("edge")
@@ -678,8 +674,10 @@ func TestProtocol_RegistrationTokens(t *testing.T) {
 		if got := details(p.refusals(id, 2), "code"); strings.Join(got, ",") != "token_expired,token_spent" {
 			t.Errorf("edge's refusals: %v, want token_spent and token_expired", got)
 		}
-		if got := details(p.refusals(late, 1), "code"); strings.Join(got, ",") != "token_expired" {
-			t.Errorf("late's refusals: %v, want token_expired", got)
+		// …and so is the connection attempt of the runtime whose token expired
+		// before it registered.
+		if got := details(p.refusals(late, 2), "code"); strings.Join(got, ",") != "token_expired,unknown, unregistered or deleted runtime" {
+			t.Errorf("late's refusals: %v, want token_expired and the refused connection", got)
 		}
 		evs, _, err := p.db.Read().OrgAudit(p.ctx, p.orgID, store.AuditFilter{Action: tenantry.ActionRuntimeRegistered, Target: id, Limit: 10})
 		if err != nil {

@@ -437,7 +437,7 @@ func (s *Service) RegisterRuntime(ctx context.Context, token, publicKey, hostnam
 		if !r.TokenUsedAt.IsZero() {
 			return nil // the same key again: nothing new to record
 		}
-		return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime, SourceAddress: source}, now, tenantry.AuditEvent{
+		return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime, RuntimeID: r.ID, SourceAddress: source}, now, tenantry.AuditEvent{
 			Action: tenantry.ActionRuntimeRegistered, OrganizationID: r.OrganizationID, TargetKind: "runtime", TargetID: r.ID,
 			Details: map[string]any{"hostname": hostname, "version": version}})
 	})
@@ -457,13 +457,15 @@ func (s *Service) auditRuntimeRefusal(ctx context.Context, runtimeID, code, sour
 	if runtimeID == "" {
 		return
 	}
-	r, err := s.db.Read().RuntimeByID(ctx, runtimeID)
-	if err != nil {
-		return
+	orgID := ""
+	if r, err := s.db.Read().RuntimeByID(ctx, runtimeID); err == nil {
+		orgID = r.OrganizationID
+	} else if orgID, err = s.db.Read().OrganizationOfAuditTarget(ctx, "runtime", runtimeID); err != nil || orgID == "" {
+		return // never known here: the logs have it
 	}
 	_ = s.db.InTx(ctx, func(tx *store.Tx) error {
-		return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime, SourceAddress: source}, s.now(), tenantry.AuditEvent{
-			Action: tenantry.ActionRuntimeRefused, OrganizationID: r.OrganizationID, TargetKind: "runtime", TargetID: r.ID,
+		return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime, RuntimeID: runtimeID, SourceAddress: source}, s.now(), tenantry.AuditEvent{
+			Action: tenantry.ActionRuntimeRefused, OrganizationID: orgID, TargetKind: "runtime", TargetID: runtimeID,
 			Details: map[string]any{"code": code}})
 	})
 }
@@ -574,7 +576,7 @@ func (s *Service) auditNodeStatus(ctx context.Context, n tenantry.RuntimeNode, s
 		return
 	}
 	_ = s.db.InTx(ctx, func(tx *store.Tx) error {
-		return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime}, now, tenantry.AuditEvent{Action: tenantry.ActionRuntimeNodeStatus,
+		return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime, RuntimeID: r.ID}, now, tenantry.AuditEvent{Action: tenantry.ActionRuntimeNodeStatus,
 			OrganizationID: r.OrganizationID, TargetKind: "runtime", TargetID: r.ID, Details: map[string]any{"node": n.Name, "status": status}})
 	})
 }
@@ -585,4 +587,16 @@ func (s *Service) RuntimeRefused(ctx context.Context, runtimeID, reason, source 
 		runtimeID = ""
 	}
 	s.auditRuntimeRefusal(ctx, runtimeID, reason, source)
+}
+
+// SweepRuntimeFailures deletes failed pushes older than 30 days and returns
+// how many.
+func (s *Service) SweepRuntimeFailures(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		n, err = tx.DeleteOldRuntimeFailures(ctx, s.now().Add(-tenantry.FailureRetention))
+		return err
+	})
+	return n, err
 }

@@ -163,6 +163,8 @@ type Actor struct {
 	SessionID string
 	// APIKey is set when the user authenticated with an API key.
 	APIKey *tenantry.APIKey
+	// RuntimeID is set for a runtime's actions (registration, its nodes).
+	RuntimeID string
 	// OrganizationID is the organization asked for (x-tenantry-organization
 	// or the web session); "" when none.
 	OrganizationID string
@@ -217,8 +219,11 @@ func (s *Service) audit(ctx context.Context, tx *store.Tx, a *Actor, now time.Ti
 	e.Time = now
 	if a != nil {
 		e.ActorKind = a.Kind
-		if a.Kind == tenantry.ActorUser {
+		switch a.Kind {
+		case tenantry.ActorUser:
 			e.ActorID = a.User.ID
+		case tenantry.ActorRuntime:
+			e.ActorID = a.RuntimeID
 		}
 		e.RequestID, e.SourceAddress = a.RequestID, a.SourceAddress
 	} else {

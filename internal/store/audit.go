@@ -139,3 +139,15 @@ func (tx *Tx) DeleteAuditBefore(ctx context.Context, before time.Time) (int64, e
 	}
 	return res.RowsAffected()
 }
+
+// OrganizationOfAuditTarget returns the organization of the newest audit
+// event about a target, or "": it remembers a deleted runtime's organization.
+func (c *Conn) OrganizationOfAuditTarget(ctx context.Context, targetKind, targetID string) (string, error) {
+	var id sql.NullString
+	err := c.q.QueryRowContext(ctx, `SELECT organization_id FROM audit_events WHERE target_kind = $1 AND target_id = $2
+		AND organization_id IS NOT NULL ORDER BY id DESC LIMIT 1`, targetKind, targetID).Scan(&id)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return id.String, err
+}

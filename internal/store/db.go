@@ -148,6 +148,15 @@ func (c *Conn) forUpdate() string {
 	return ""
 }
 
+// forUpdateOf locks only the rows of one table of a join (PostgreSQL refuses
+// to lock the nullable side of an outer join).
+func (c *Conn) forUpdateOf(alias string) string {
+	if c.dialect == Postgres {
+		return " FOR UPDATE OF " + alias
+	}
+	return ""
+}
+
 // isUniqueViolation reports whether err is a unique or primary key violation.
 func isUniqueViolation(err error) bool {
 	var se *sqlite.Error

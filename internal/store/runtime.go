@@ -60,7 +60,7 @@ func (c *Conn) RuntimeByID(ctx context.Context, id string) (tenantry.Runtime, er
 
 // RuntimeByToken returns the connection an installation token (hash) made.
 func (tx *Tx) RuntimeByToken(ctx context.Context, tokenHash string) (tenantry.Runtime, error) {
-	r, err := scanRuntime(tx.q.QueryRowContext(ctx, "SELECT "+runtimeColumns+runtimeFrom+" WHERE r.token_hash = $1"+tx.forUpdate(), tokenHash))
+	r, err := scanRuntime(tx.q.QueryRowContext(ctx, "SELECT "+runtimeColumns+runtimeFrom+" WHERE r.token_hash = $1"+tx.forUpdateOf("r"), tokenHash))
 	return r, notFound(err, "no such installation token")
 }
 
@@ -202,7 +202,7 @@ func scanNode(rs rowScanner) (tenantry.RuntimeNode, error) {
 // RuntimeNodes lists a connection's nodes heard from since a time.
 func (c *Conn) RuntimeNodes(ctx context.Context, runtimeID string, since time.Time) ([]tenantry.RuntimeNode, error) {
 	rows, err := c.q.QueryContext(ctx, "SELECT "+nodeColumns+" FROM runtime_nodes WHERE runtime_id = $1"+
-		" AND (connected = 1 OR COALESCE(last_ping_at, created_at) >= $2) ORDER BY name", runtimeID, since)
+		" AND COALESCE(last_ping_at, created_at) >= $2 ORDER BY name", runtimeID, since)
 	if err != nil {
 		return nil, err
 	}
@@ -327,6 +327,16 @@ func (c *Conn) RuntimeFailures(ctx context.Context, runtimeID string, since time
 		out = append(out, f)
 	}
 	return out, total, rows.Err()
+}
+
+// DeleteOldRuntimeFailures removes failures older than a time and returns how
+// many.
+func (tx *Tx) DeleteOldRuntimeFailures(ctx context.Context, before time.Time) (int64, error) {
+	res, err := tx.q.ExecContext(ctx, "DELETE FROM runtime_failures WHERE occurred_at < $1", before)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // RuntimeIDs lists the IDs of an organization's connections.
