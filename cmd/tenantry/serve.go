@@ -177,6 +177,9 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Shutdown does not close hijacked connections: the hub ends its
+	// sessions itself.
+	srv.RegisterOnShutdown(hub.Close)
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -310,15 +313,15 @@ func splitHandler(api, web http.Handler) http.Handler {
 // runtimeChannel is the PostgreSQL channel of runtime events between replicas.
 const runtimeChannel = "tenantry_runtime"
 
-// backgroundLockKey is the advisory lock of the replica doing background work.
-const backgroundLockKey = 7_221_002
+// backgroundLock names the advisory lock of the replica doing background work.
+const backgroundLock = "tenantry background"
 
 // leader runs work while this replica holds the background lock, trying to
 // take it every 15 seconds, and stops the work when the lock's connection is
 // lost.
 func leader(ctx context.Context, log *slog.Logger, db *store.DB, work func(context.Context)) {
 	for ctx.Err() == nil {
-		l, ok, err := db.TryLead(ctx, backgroundLockKey)
+		l, ok, err := db.TryLead(ctx, backgroundLock)
 		if err != nil && ctx.Err() == nil {
 			log.Warn("background lock", "err", err)
 		}

@@ -294,16 +294,23 @@ func (a *Agent) session(ctx context.Context, runtimeID string, backoff *backoff)
 	a.connected, a.lastErr = true, ""
 	a.mu.Unlock()
 	defer func() {
+		// Without the platform the node cannot renew its lease: it steps
+		// down at once rather than risk two leaders.
 		a.mu.Lock()
-		a.connected = false
+		a.connected, a.leader = false, false
 		a.mu.Unlock()
 	}()
 	a.log.Info("connected", "runtime", runtimeID, "leader", a.isLeader())
 
+	// The reader does not stop with ctx: cancelling a read would cut the
+	// connection, and a stopping node closes it cleanly instead (the
+	// platform then releases its lease at once).
+	readCtx, stopReading := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopReading()
 	errs := make(chan error, 1)
 	go func() {
 		for {
-			m, err := read(ctx, c)
+			m, err := read(readCtx, c)
 			if err != nil {
 				errs <- err
 				return

@@ -28,6 +28,9 @@ type Hub struct {
 
 	mu       sync.Mutex
 	sessions map[string]map[*session]struct{} // runtime ID → its sessions here
+	closed   bool
+	stop     context.Context // ends every session when the hub closes
+	cancel   context.CancelFunc
 }
 
 // HubOptions configure a Hub.
@@ -49,7 +52,9 @@ func NewHub(svc *service.Service, opts HubOptions) *Hub {
 	if opts.LeaseInterval == 0 {
 		opts.LeaseInterval = tenantry.PingInterval
 	}
-	return &Hub{svc: svc, log: opts.Logger, now: opts.Now, interval: opts.LeaseInterval, sessions: map[string]map[*session]struct{}{}}
+	stop, cancel := context.WithCancel(context.Background())
+	return &Hub{svc: svc, log: opts.Logger, now: opts.Now, interval: opts.LeaseInterval, sessions: map[string]map[*session]struct{}{},
+		stop: stop, cancel: cancel}
 }
 
 // session is one node's WebSocket on this replica.
@@ -78,6 +83,16 @@ func (h *Hub) Notify(ev service.RuntimeEvent) {
 			}
 		}
 	}
+}
+
+// Close ends every session (the server is shutting down): nodes see the
+// connection go away and reconnect, to another replica or when this one is
+// back. New connections are refused.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	h.cancel()
 }
 
 // Sessions counts the live sessions on this replica.
@@ -117,7 +132,15 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered
 	}
 	c.SetReadLimit(64 << 10)
-	ctx := context.WithoutCancel(r.Context())
+	h.mu.Lock()
+	closed := h.closed
+	h.mu.Unlock()
+	if closed {
+		c.Close(websocket.StatusGoingAway, "the platform is shutting down")
+		return
+	}
+	// The session outlives the HTTP request's context but not the hub.
+	ctx := h.stop
 	source, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		source = r.RemoteAddr
@@ -178,7 +201,8 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 	s := &session{conn: c, events: make(chan service.RuntimeEvent, 8)}
 	h.add(rt.ID, s)
 	defer h.remove(rt.ID, s)
-	defer h.svc.NodeDisconnected(context.WithoutCancel(ctx), node)
+	clean := false
+	defer func() { h.svc.NodeDisconnected(context.Background(), node, clean) }()
 	// Registered first, read second: a change made in between is either in
 	// what is read now or arrives as an event.
 	if _, shares, err = h.svc.NodeRuntime(ctx, rt.ID); err != nil {
@@ -218,7 +242,16 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 	for {
 		select {
 		case err := <-readErr:
+			// A close frame from the node is a clean disconnect; anything
+			// else (a cut connection) leaves its lease to lapse.
+			switch websocket.CloseStatus(err) {
+			case websocket.StatusNormalClosure, websocket.StatusGoingAway:
+				clean = true
+			}
 			return err
+		case <-ctx.Done():
+			c.Close(websocket.StatusGoingAway, "the platform is shutting down")
+			return ctx.Err()
 		case rep := <-reports:
 			if err := h.svc.NodeReported(ctx, node, service.NodeReport(rep)); err != nil {
 				h.log.Warn("record node report", "err", err)

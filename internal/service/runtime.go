@@ -538,15 +538,24 @@ func (s *Service) NodeLease(ctx context.Context, n tenantry.RuntimeNode) (bool, 
 	return c.AcquireLease(ctx, n.RuntimeID, n.ID, now, tenantry.LeaseTTL)
 }
 
-// NodeDisconnected records a clean disconnect and gives up the node's lease.
-func (s *Service) NodeDisconnected(ctx context.Context, n tenantry.RuntimeNode) error {
+// NodeDisconnected records the end of a node's session. A clean disconnect
+// gives up the lease (another node may lead at once) and makes the node
+// offline; a connection that was cut leaves the lease to lapse (SPEC §6.5: a
+// new leader only after the old lease lapses) and the node's status unknown.
+func (s *Service) NodeDisconnected(ctx context.Context, n tenantry.RuntimeNode, clean bool) error {
 	c := s.db.Read()
-	if err := c.ReleaseLease(ctx, n.RuntimeID, n.ID); err != nil {
-		return err
+	if clean {
+		if err := c.ReleaseLease(ctx, n.RuntimeID, n.ID); err != nil {
+			return err
+		}
 	}
-	err := c.DisconnectNode(ctx, n.ID, s.now())
+	err := c.DisconnectNode(ctx, n.ID, s.now(), clean)
 	if err == nil {
-		s.auditNodeStatus(ctx, n, "disconnected")
+		status := "disconnected"
+		if !clean {
+			status = "lost"
+		}
+		s.auditNodeStatus(ctx, n, status)
 	}
 	return err
 }

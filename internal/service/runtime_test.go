@@ -273,7 +273,7 @@ func TestRuntime_LeaseAndStatus(t *testing.T) {
 		}
 
 		// Clean disconnects: offline; the lease goes with the leader.
-		if err := e.svc.NodeDisconnected(e.ctx, nb); err != nil {
+		if err := e.svc.NodeDisconnected(e.ctx, nb, true); err != nil {
 			t.Fatal(err)
 		}
 		if got := status(detail()); got != "unknown:a=unknown,b=offline" {
@@ -282,7 +282,7 @@ func TestRuntime_LeaseAndStatus(t *testing.T) {
 		if !lease(na) {
 			t.Errorf("a could not lead after b released the lease")
 		}
-		if err := e.svc.NodeDisconnected(e.ctx, na); err != nil {
+		if err := e.svc.NodeDisconnected(e.ctx, na, true); err != nil {
 			t.Fatal(err)
 		}
 		if got := status(detail()); got != "offline:a=offline,b=offline" {
@@ -338,7 +338,7 @@ func TestRuntime_DeletedRuntimeNodeMethods(t *testing.T) {
 		checkCode(t, "NodeLease of a deleted runtime", err, tenantry.CodeNotFound)
 		_, _, err = e.svc.NodeRuntime(e.ctx, id)
 		checkCode(t, "NodeRuntime of a deleted runtime", err, tenantry.CodeNotFound)
-		if err := e.svc.NodeDisconnected(e.ctx, n); err != nil {
+		if err := e.svc.NodeDisconnected(e.ctx, n, true); err != nil {
 			t.Errorf("NodeDisconnected of a deleted runtime: %v", err)
 		}
 		checkCode(t, "DeleteRuntime again", e.svc.DeleteRuntime(e.ctx, a, id), tenantry.CodeNotFound)

@@ -75,15 +75,21 @@ type Leadership struct {
 	key  int64
 }
 
-// TryLead takes the advisory lock key on a connection of its own, so that
-// background work runs on one replica at a time (SPEC §10). On SQLite it
-// always succeeds. Release gives it up.
-func (db *DB) TryLead(ctx context.Context, key int64) (*Leadership, bool, error) {
+// TryLead takes an advisory lock named name on a connection of its own, so
+// that background work runs on one replica at a time (SPEC §10). The lock is
+// per schema: deployments (and tests) sharing a database in different schemas
+// do not block each other. On SQLite it always succeeds. Release gives it up.
+func (db *DB) TryLead(ctx context.Context, name string) (*Leadership, bool, error) {
 	if db.dialect != Postgres {
 		return &Leadership{}, true, nil
 	}
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
+		return nil, false, err
+	}
+	var key int64
+	if err := conn.QueryRowContext(ctx, "SELECT hashtext(current_schema() || ':' || $1)", name).Scan(&key); err != nil {
+		conn.Close()
 		return nil, false, err
 	}
 	var ok bool

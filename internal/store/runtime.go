@@ -245,8 +245,13 @@ func (c *Conn) PingNode(ctx context.Context, nodeID string, now time.Time) error
 	return err
 }
 
-// DisconnectNode records a clean disconnect.
-func (c *Conn) DisconnectNode(ctx context.Context, nodeID string, now time.Time) error {
+// DisconnectNode records the end of a node's connection: a clean one sets
+// disconnected_at (offline); a lost one leaves it unset (unknown).
+func (c *Conn) DisconnectNode(ctx context.Context, nodeID string, now time.Time, clean bool) error {
+	if !clean {
+		_, err := c.q.ExecContext(ctx, "UPDATE runtime_nodes SET connected = 0 WHERE id = $1", nodeID)
+		return err
+	}
 	_, err := c.q.ExecContext(ctx, "UPDATE runtime_nodes SET connected = 0, disconnected_at = $2 WHERE id = $1", nodeID, now)
 	return err
 }
