@@ -19,6 +19,9 @@ import (
 	"tenantry/internal/tenantry"
 )
 
+// pingWrite is how often a session records that its node was heard from.
+const pingWrite = 15 * time.Second
+
 // Hub holds the live sessions of nodes connected to this replica.
 type Hub struct {
 	svc      *service.Service
@@ -70,17 +73,20 @@ func (h *Hub) Notify(ev service.RuntimeEvent) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.sessions[ev.RuntimeID] {
+		if ev.Revoked {
+			// Revocation does not wait for the session's loop: the node is
+			// told and its connection closed at once.
+			go func(c *websocket.Conn) {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection was deleted"})
+				c.Close(CloseRevoked, "revoked")
+			}(s.conn)
+			continue
+		}
 		select {
 		case s.events <- ev:
-		default:
-			if ev.Revoked {
-				// Revocation must not be lost: make room for it.
-				select {
-				case <-s.events:
-				default:
-				}
-				s.events <- ev
-			}
+		default: // a share change is pending already; it reads the latest shares
 		}
 	}
 }
@@ -211,10 +217,13 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 		return err
 	}
 
-	leader, err := h.svc.NodeLease(ctx, node)
+	leader, err := h.svc.NodeLease(ctx, node, true)
 	if err != nil {
 		return err
 	}
+	// lastPing is when the node's last_ping_at was last written: at most
+	// every pingWrite, so that thousands of nodes do not write every 5 s.
+	lastPing := h.now()
 	if err := write(ctx, c, Message{Type: TypeWelcome, NodeID: node.ID, Tenants: tenantsOf(shares), Leader: boolPtr(leader)}); err != nil {
 		return err
 	}
@@ -230,10 +239,12 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 				return
 			}
 			if m.Type == TypeReport && m.Report != nil {
+				// The newest report wins when the session is behind.
 				select {
-				case reports <- *m.Report:
+				case <-reports:
 				default:
 				}
+				reports <- *m.Report
 			}
 		}
 	}()
@@ -264,7 +275,11 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 			if err != nil {
 				return err
 			}
-			now, err := h.svc.NodeLease(ctx, node)
+			touch := h.now().Sub(lastPing) >= pingWrite
+			if touch {
+				lastPing = h.now()
+			}
+			now, err := h.svc.NodeLease(ctx, node, touch)
 			if tenantry.IsCode(err, tenantry.CodeNotFound) {
 				// Deleted where no event reached this replica (the operator's
 				// command on SQLite): the lease tells.

@@ -527,13 +527,15 @@ func (s *Service) NodeReported(ctx context.Context, n tenantry.RuntimeNode, rep 
 }
 
 // NodeLease renews the node's leadership lease, or takes it once the last
-// holder's lapsed, and records that the node was heard from. It reports
-// whether the node leads.
-func (s *Service) NodeLease(ctx context.Context, n tenantry.RuntimeNode) (bool, error) {
+// holder's lapsed, and, when touch is set, records that the node was heard
+// from. It reports whether the node leads.
+func (s *Service) NodeLease(ctx context.Context, n tenantry.RuntimeNode, touch bool) (bool, error) {
 	c := s.db.Read()
 	now := s.now()
-	if err := c.PingNode(ctx, n.ID, now); err != nil {
-		return false, err
+	if touch {
+		if err := c.PingNode(ctx, n.ID, now); err != nil {
+			return false, err
+		}
 	}
 	return c.AcquireLease(ctx, n.RuntimeID, n.ID, now, tenantry.LeaseTTL)
 }

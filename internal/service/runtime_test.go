@@ -202,7 +202,7 @@ func TestRuntime_LeaseAndStatus(t *testing.T) {
 		}
 		lease := func(n tenantry.RuntimeNode) bool {
 			t.Helper()
-			ok, err := e.svc.NodeLease(e.ctx, n)
+			ok, err := e.svc.NodeLease(e.ctx, n, true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -307,7 +307,7 @@ func TestRuntime_StaleConnectedNodeLeaves(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.NodeLease(e.ctx, n); err != nil {
+		if _, err := e.svc.NodeLease(e.ctx, n, true); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Advance(24*time.Hour + time.Second)
@@ -334,7 +334,7 @@ func TestRuntime_DeletedRuntimeNodeMethods(t *testing.T) {
 		if err := e.svc.DeleteRuntime(e.ctx, a, id); err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.svc.NodeLease(e.ctx, n)
+		_, err = e.svc.NodeLease(e.ctx, n, true)
 		checkCode(t, "NodeLease of a deleted runtime", err, tenantry.CodeNotFound)
 		_, _, err = e.svc.NodeRuntime(e.ctx, id)
 		checkCode(t, "NodeRuntime of a deleted runtime", err, tenantry.CodeNotFound)

@@ -260,7 +260,18 @@ func (c *Conn) DisconnectNode(ctx context.Context, nodeID string, now time.Time,
 // unless another node holds an unexpired one. It reports whether nodeID
 // leads until now+ttl.
 func (c *Conn) AcquireLease(ctx context.Context, runtimeID, nodeID string, now time.Time, ttl time.Duration) (bool, error) {
-	_, err := c.q.ExecContext(ctx, `INSERT INTO runtime_leases (runtime_id, node_id, expires_at) VALUES ($1, $2, $3)
+	// Followers only read: while another node holds a live lease there is
+	// nothing to write, and thousands of nodes must not queue on one row.
+	var holder string
+	var exp time.Time
+	err := c.q.QueryRowContext(ctx, "SELECT node_id, expires_at FROM runtime_leases WHERE runtime_id = $1", runtimeID).Scan(&holder, &exp)
+	if err == nil && holder != nodeID && exp.After(now) {
+		return false, nil
+	}
+	if err != nil && err != sql.ErrNoRows {
+		return false, err
+	}
+	_, err = c.q.ExecContext(ctx, `INSERT INTO runtime_leases (runtime_id, node_id, expires_at) VALUES ($1, $2, $3)
 		ON CONFLICT (runtime_id) DO UPDATE SET node_id = $2, expires_at = $3
 		WHERE runtime_leases.node_id = $2 OR runtime_leases.expires_at <= $4`, runtimeID, nodeID, now.Add(ttl), now)
 	if isForeignKeyViolation(err) {
@@ -269,8 +280,6 @@ func (c *Conn) AcquireLease(ctx context.Context, runtimeID, nodeID string, now t
 	if err != nil {
 		return false, err
 	}
-	var holder string
-	var exp time.Time
 	if err := c.q.QueryRowContext(ctx, "SELECT node_id, expires_at FROM runtime_leases WHERE runtime_id = $1", runtimeID).Scan(&holder, &exp); err != nil {
 		return false, err
 	}
