@@ -66,7 +66,11 @@ func (tx *Tx) RuntimeByToken(ctx context.Context, tokenHash string) (tenantry.Ru
 
 // Runtimes lists an organization's connections by name.
 func (c *Conn) Runtimes(ctx context.Context, orgID string) ([]tenantry.Runtime, error) {
-	rows, err := c.q.QueryContext(ctx, "SELECT "+runtimeColumns+runtimeFrom+" WHERE r.organization_id = $1 ORDER BY r.name_norm, r.id", orgID)
+	return c.runtimes(ctx, "SELECT "+runtimeColumns+runtimeFrom+" WHERE r.organization_id = $1 ORDER BY r.name_norm, r.id", orgID)
+}
+
+func (c *Conn) runtimes(ctx context.Context, query string, args ...any) ([]tenantry.Runtime, error) {
+	rows, err := c.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -165,21 +169,8 @@ func (c *Conn) RuntimeShares(ctx context.Context, runtimeID string) ([]tenantry.
 
 // TenantRuntimes lists the connections shared with a tenant.
 func (c *Conn) TenantRuntimes(ctx context.Context, tenantID string) ([]tenantry.Runtime, error) {
-	rows, err := c.q.QueryContext(ctx, "SELECT "+runtimeColumns+runtimeFrom+
+	return c.runtimes(ctx, "SELECT "+runtimeColumns+runtimeFrom+
 		" JOIN runtime_shares s ON s.runtime_id = r.id WHERE s.tenant_id = $1 ORDER BY r.name_norm, r.id", tenantID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []tenantry.Runtime{}
-	for rows.Next() {
-		r, err := scanRuntime(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 const nodeColumns = `id, runtime_id, name, hostname, ip_addresses, version, reported_status, connected, created_at, last_ping_at, reported_at, disconnected_at`
