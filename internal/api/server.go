@@ -140,38 +140,9 @@ func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
 	writeError(w, r, s.log, tenantry.Errorf(tenantry.CodeNotFound, "there is no API endpoint at %s", r.URL.Path))
 }
 
-// sourceAddress is the client's address: the peer, or, when the peer is a
-// trusted proxy, the last address in X-Forwarded-For that is not one.
+// sourceAddress is the client's address, honouring trusted proxies.
 func (s *Server) sourceAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil || !s.trusted(peer) {
-		return host
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		if !s.trusted(a) {
-			return a.String()
-		}
-	}
-	return host
-}
-
-func (s *Server) trusted(a netip.Addr) bool {
-	a = a.Unmap()
-	for _, p := range s.opts.TrustedProxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
+	return Proxies(s.opts.TrustedProxies).ClientAddress(r)
 }
 
 // handler is an API handler: it returns an error, which handle turns into

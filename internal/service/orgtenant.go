@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"tenantry/internal/mail"
@@ -122,7 +123,7 @@ func (s *Service) CreateOrgTenant(ctx context.Context, a *Actor, name string, us
 			v.Add("users", "a tenant needs at least one user, an administrator")
 		}
 		for i, u := range users {
-			field := "users[" + itoa(i) + "]"
+			field := "users[" + strconv.Itoa(i) + "]"
 			if u.Role == "" {
 				users[i].Role = tenantry.RoleStandard
 			}
@@ -155,7 +156,7 @@ func (s *Service) CreateOrgTenant(ctx context.Context, a *Actor, name string, us
 		byID := map[string]int{}
 		var members []member
 		for i, nu := range users {
-			field := "users[" + itoa(i) + "]"
+			field := "users[" + strconv.Itoa(i) + "]"
 			var u tenantry.User
 			created := false
 			id := strings.ToLower(strings.TrimSpace(nu.ID))
@@ -338,11 +339,4 @@ func (s *Service) RemoveOrgTenant(ctx context.Context, a *Actor, tenantID string
 		}
 	}
 	return err
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }

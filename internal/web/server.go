@@ -14,7 +14,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -23,6 +22,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"tenantry/internal/api"
 	"tenantry/internal/service"
 	"tenantry/internal/tenantry"
 )
@@ -115,50 +115,12 @@ func (s *Server) secure(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	return s.fromTrustedProxy(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
-}
-
-func (s *Server) fromTrustedProxy(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return false
-	}
-	for _, p := range s.opts.TrustedProxies {
-		if p.Contains(a.Unmap()) {
-			return true
-		}
-	}
-	return false
+	return api.Proxies(s.opts.TrustedProxies).FromTrusted(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 // sourceAddress is the client's address, honouring trusted proxies.
 func (s *Server) sourceAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	if !s.fromTrustedProxy(r) {
-		return host
-	}
-	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		trusted := false
-		for _, p := range s.opts.TrustedProxies {
-			trusted = trusted || p.Contains(a.Unmap())
-		}
-		if !trusted {
-			return a.String()
-		}
-	}
-	return host
+	return api.Proxies(s.opts.TrustedProxies).ClientAddress(r)
 }
 
 // setSession starts a browser session with a sign-in token.
