@@ -230,7 +230,9 @@ func (s *FileSender) Send(ctx context.Context, m store.Mail) (err error) {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(s.dir, ".tmp-*.eml")
+	// The partial file's name must not end in .eml: whoever watches the
+	// folder for *.eml would otherwise read a message half written.
+	f, err := os.CreateTemp(s.dir, ".partial-*")
 	if err != nil {
 		return err
 	}
