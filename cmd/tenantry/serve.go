@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -152,12 +153,21 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 	reg.MustRegister(service.Collectors()...)
 	reg.MustRegister(mail.Collectors()...)
 	hub = runtime.NewHub(svc, runtime.HubOptions{Logger: log})
+	// A replica is ready once it hears other replicas' runtime events (at
+	// once on SQLite, after LISTEN on PostgreSQL) and while it does.
+	var listening atomic.Bool
 	apiHandler := api.NewServer(svc, api.Options{
 		RuntimeConnect: hub,
 		Logger:         log,
 		SignUp:         f.signUp,
 		TrustedProxies: proxies,
 		Metrics:        promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Ready: func() error {
+			if !listening.Load() {
+				return errors.New("this replica is not yet listening for other replicas' runtime events")
+			}
+			return nil
+		},
 	})
 	webHandler := web.NewServer(svc, web.Options{
 		Logger:                log,
@@ -189,6 +199,10 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 			var ev service.RuntimeEvent
 			if json.Unmarshal([]byte(payload), &ev) == nil {
 				hub.Notify(ev)
+			}
+		}, func(ok bool) {
+			if ok != listening.Swap(ok) && !ok {
+				log.Warn("lost the LISTEN connection for runtime events: not ready until it is back")
 			}
 		})
 	}()

@@ -17,6 +17,12 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 		s.log.WarnContext(ctx, "not ready", "err", err)
 		return &tenantry.Error{Code: tenantry.CodeInternal, Message: "the database does not answer"}
 	}
+	if s.opts.Ready != nil {
+		if err := s.opts.Ready(); err != nil {
+			s.log.WarnContext(ctx, "not ready", "err", err)
+			return &tenantry.Error{Code: tenantry.CodeInternal, Message: err.Error()}
+		}
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ready\n"))
 	return nil

@@ -31,6 +31,9 @@ type Options struct {
 	// RuntimeConnect serves runtime nodes' WebSockets
 	// (GET /api/runtime/1/connect) when set.
 	RuntimeConnect http.Handler
+	// Ready, when set, is asked by /readyz after the database: a replica
+	// that would miss other replicas' events is not ready.
+	Ready func() error
 }
 
 // Server is the API's http.Handler.

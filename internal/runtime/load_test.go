@@ -205,6 +205,8 @@ func loadNewPlatform(tb testing.TB, d store.Dialect, runtimes int) *loadPlatform
 	if d == store.Postgres {
 		lctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
+		listening := make(chan struct{})
+		var once sync.Once
 		go func() {
 			defer close(done)
 			p.db.Listen(lctx, "tenantry_runtime", func(payload string) {
@@ -212,10 +214,18 @@ func loadNewPlatform(tb testing.TB, d store.Dialect, runtimes int) *loadPlatform
 				if json.Unmarshal([]byte(payload), &ev) == nil {
 					p.hub.Notify(ev)
 				}
+			}, func(ok bool) {
+				if ok {
+					once.Do(func() { close(listening) })
+				}
 			})
 		}()
 		tb.Cleanup(func() { cancel(); <-done })
-		time.Sleep(200 * time.Millisecond) // LISTEN is in place
+		select {
+		case <-listening:
+		case <-time.After(10 * time.Second):
+			tb.Fatal("LISTEN not in place after 10 s")
+		}
 	}
 
 	const email, password = "ops@example.com", "load test password 1"

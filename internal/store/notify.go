@@ -23,13 +23,21 @@ func (db *DB) Notify(ctx context.Context, channel, payload string) (bool, error)
 }
 
 // Listen calls fn with every payload published on channel until ctx ends,
-// reconnecting when the connection drops. On SQLite it returns at once.
-func (db *DB) Listen(ctx context.Context, channel string, fn func(payload string)) error {
+// reconnecting when the connection drops. listening, when not nil, is told
+// each time the LISTEN is in place (true) and each time it is lost (false),
+// so that a replica can say it is not ready while it would miss events. On
+// SQLite there is nothing to listen to: it reports true and returns at once.
+func (db *DB) Listen(ctx context.Context, channel string, fn func(payload string), listening func(bool)) error {
+	if listening == nil {
+		listening = func(bool) {}
+	}
 	if db.dialect != Postgres {
+		listening(true)
 		return nil
 	}
 	for ctx.Err() == nil {
-		err := db.listenOnce(ctx, channel, fn)
+		err := db.listenOnce(ctx, channel, fn, listening)
+		listening(false)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -43,7 +51,7 @@ func (db *DB) Listen(ctx context.Context, channel string, fn func(payload string
 	return nil
 }
 
-func (db *DB) listenOnce(ctx context.Context, channel string, fn func(string)) error {
+func (db *DB) listenOnce(ctx context.Context, channel string, fn func(string), listening func(bool)) error {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return err
@@ -58,6 +66,7 @@ func (db *DB) listenOnce(ctx context.Context, channel string, fn func(string)) e
 		if _, err := c.Exec(ctx, fmt.Sprintf("LISTEN %q", channel)); err != nil {
 			return err
 		}
+		listening(true)
 		for {
 			n, err := c.WaitForNotification(ctx)
 			if err != nil {
