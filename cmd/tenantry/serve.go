@@ -249,6 +249,9 @@ func background(ctx context.Context, log *slog.Logger, svc *service.Service, ret
 		} else if n > 0 {
 			log.Info("expired sessions removed", "count", n)
 		}
+		if _, err := svc.SweepRateLimits(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("rate limit sweep failed", "err", err)
+		}
 		if n, err := svc.SweepAudit(ctx, retention); err != nil && ctx.Err() == nil {
 			log.Warn("audit retention failed", "err", err)
 		} else if n > 0 {

@@ -115,11 +115,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, source string
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if ok, retry := s.signInAddress.Allow(source); !ok {
-		return rateLimited(retry, "requests from your address")
+	if err := s.allow(ctx, "sign-in address", source, s.signInAddress, "requests from your address"); err != nil {
+		return err
 	}
-	if ok, retry := s.signInEmail.Allow(tenantry.NormalizeEmail(email)); !ok {
-		return rateLimited(retry, "requests for this account")
+	if err := s.allow(ctx, "sign-in email", tenantry.NormalizeEmail(email), s.signInEmail, "requests for this account"); err != nil {
+		return err
 	}
 	return s.write(ctx, func(tx *store.Tx) error {
 		u, _, err := tx.UserByEmail(ctx, email)

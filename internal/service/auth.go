@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strings"
@@ -16,6 +18,22 @@ import (
 // (SPEC §4): unknown, pending, disabled or wrong password look the same.
 func errSignIn() error {
 	return tenantry.Errorf(tenantry.CodeUnauthenticated, "the email or password is not right")
+}
+
+// allow takes one request from the allowance of value (an email, an address)
+// for purpose, shared by every replica; rate_limited, in words about what,
+// when it is spent. Keys are hashed: the table does not keep the emails and
+// addresses people tried.
+func (s *Service) allow(ctx context.Context, purpose, value string, l RateLimit, what string) error {
+	sum := sha256.Sum256([]byte(purpose + "\x00" + value))
+	ok, retry, err := s.db.Read().TakeRateToken(ctx, hex.EncodeToString(sum[:16]), l.Burst, l.Every, s.now())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return rateLimited(retry, what)
+	}
+	return nil
 }
 
 func rateLimited(retry time.Duration, what string) error {
@@ -41,11 +59,11 @@ type SignInRequest struct {
 // from the address).
 func (s *Service) SignIn(ctx context.Context, req SignInRequest) (string, tenantry.Session, error) {
 	email := tenantry.NormalizeEmail(req.Email)
-	if ok, retry := s.signInAddress.Allow(req.SourceAddress); !ok {
-		return "", tenantry.Session{}, rateLimited(retry, "sign-in attempts from your address")
+	if err := s.allow(ctx, "sign-in address", req.SourceAddress, s.signInAddress, "sign-in attempts from your address"); err != nil {
+		return "", tenantry.Session{}, err
 	}
-	if ok, retry := s.signInEmail.Allow(email); !ok {
-		return "", tenantry.Session{}, rateLimited(retry, "sign-in attempts for this account")
+	if err := s.allow(ctx, "sign-in email", email, s.signInEmail, "sign-in attempts for this account"); err != nil {
+		return "", tenantry.Session{}, err
 	}
 	u, hash, err := s.db.Read().UserByEmail(ctx, email)
 	if err != nil && !tenantry.IsCode(err, tenantry.CodeNotFound) {
@@ -243,4 +261,10 @@ func (s *Service) SweepSessions(ctx context.Context) (int64, error) {
 		return err
 	})
 	return n, err
+}
+
+// SweepRateLimits forgets the rate-limit keys whose allowance is whole again
+// and returns how many. The system runs it periodically.
+func (s *Service) SweepRateLimits(ctx context.Context) (int64, error) {
+	return s.db.Read().SweepRateLimits(ctx, s.now())
 }

@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -8,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
-	"tenantry/internal/ratelimit"
 	"tenantry/internal/service"
 	"tenantry/internal/tenantry"
 )
@@ -74,7 +74,7 @@ func TestService_SignIn(t *testing.T) {
 	})
 
 	t.Run("RateLimitByEmail", func(t *testing.T) {
-		cfg := service.Config{SignInPerEmail: ratelimit.Limit{Burst: 2, Every: time.Minute}}
+		cfg := service.Config{SignInPerEmail: service.RateLimit{Burst: 2, Every: time.Minute}}
 		dialects(t, cfg, func(t testing.TB, e *env) {
 			e.user("ada@example.com")
 			try := func(email, pw, addr string) error {
@@ -101,8 +101,27 @@ func TestService_SignIn(t *testing.T) {
 		})
 	})
 
+	t.Run("RateLimitSharedByReplicas", func(t *testing.T) {
+		cfg := service.Config{SignInPerEmail: service.RateLimit{Burst: 3, Every: time.Minute}}
+		dialects(t, cfg, func(t testing.TB, e *env) {
+			e.user("ada@example.com")
+			// A second replica: another service over the same database.
+			other := cfg
+			other.Now = e.clock.Now
+			replicas := []*service.Service{e.svc, service.New(e.db, other)}
+			for i := range 3 {
+				_, _, err := replicas[i%2].SignIn(e.ctx, service.SignInRequest{Email: "ada@example.com", Password: "wrong password", SourceAddress: "192.0.2.1"})
+				checkCode(t, fmt.Sprintf("attempt %d", i+1), err, tenantry.CodeUnauthenticated)
+			}
+			for i, r := range replicas {
+				_, _, err := r.SignIn(e.ctx, service.SignInRequest{Email: "ada@example.com", Password: password, SourceAddress: "192.0.2.1"})
+				checkCode(t, fmt.Sprintf("replica %d after the allowance is spent", i+1), err, tenantry.CodeRateLimited)
+			}
+		})
+	})
+
 	t.Run("RateLimitByAddress", func(t *testing.T) {
-		cfg := service.Config{SignInPerAddress: ratelimit.Limit{Burst: 2, Every: time.Minute}}
+		cfg := service.Config{SignInPerAddress: service.RateLimit{Burst: 2, Every: time.Minute}}
 		dialects(t, cfg, func(t testing.TB, e *env) {
 			e.user("ada@example.com")
 			try := func(email, pw, addr string) error {

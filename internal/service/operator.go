@@ -223,8 +223,8 @@ type SignUpInput struct {
 // answer is the same, so sign-up does not reveal which emails exist). Anyone
 // may call it when sign-up is on. Errors: invalid, name_taken, rate_limited.
 func (s *Service) SignUp(ctx context.Context, in SignUpInput) error {
-	if ok, retry := s.signUpAddress.Allow(in.SourceAddress); !ok {
-		return rateLimited(retry, "sign-ups from your address")
+	if err := s.allow(ctx, "sign-up address", in.SourceAddress, s.signUpAddress, "sign-ups from your address"); err != nil {
+		return err
 	}
 	in.Email, in.FirstName, in.LastName = strings.TrimSpace(in.Email), strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName)
 	var v tenantry.Validation

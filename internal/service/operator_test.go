@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
-	"tenantry/internal/ratelimit"
 	"tenantry/internal/service"
 	"tenantry/internal/store"
 	"tenantry/internal/tenantry"
@@ -467,7 +466,7 @@ func TestService_SignUp(t *testing.T) {
 	})
 
 	t.Run("Invalid", func(t *testing.T) {
-		cfg := service.Config{SignUpPerAddress: ratelimit.Limit{Burst: 100, Every: time.Second}}
+		cfg := service.Config{SignUpPerAddress: service.RateLimit{Burst: 100, Every: time.Second}}
 		dialects(t, cfg, func(t testing.TB, e *env) {
 			for name, c := range map[string]struct {
 				in     service.SignUpInput
@@ -507,7 +506,7 @@ func TestService_SignUp(t *testing.T) {
 	})
 
 	t.Run("RateLimit", func(t *testing.T) {
-		cfg := service.Config{SignUpPerAddress: ratelimit.Limit{Burst: 2, Every: time.Minute}}
+		cfg := service.Config{SignUpPerAddress: service.RateLimit{Burst: 2, Every: time.Minute}}
 		dialects(t, cfg, func(t testing.TB, e *env) {
 			if err := signUp(e, "one@example.com", "one-co"); err != nil {
 				t.Fatal(err)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"tenantry/internal/ratelimit"
 	"tenantry/internal/secret"
 	"tenantry/internal/store"
 	"tenantry/internal/tenantry"
@@ -27,10 +26,11 @@ type Config struct {
 	Now func() time.Time
 	// Sessions is how long sign-in tokens live; SPEC §4's default when zero.
 	Sessions tenantry.SessionLifetime
-	// Limits of sign-in and sign-up attempts; Defaults when zero.
-	SignInPerEmail   ratelimit.Limit
-	SignInPerAddress ratelimit.Limit
-	SignUpPerAddress ratelimit.Limit
+	// Limits of sign-in and sign-up attempts, shared by every replica through
+	// the database; Defaults when zero.
+	SignInPerEmail   RateLimit
+	SignInPerAddress RateLimit
+	SignUpPerAddress RateLimit
 	Logger           *slog.Logger
 	// BaseURL is where links in emails point (SPEC §4), without a trailing
 	// slash.
@@ -57,11 +57,18 @@ type LicenceVerifier interface {
 	Verify(text string) (tenantry.Licence, error)
 }
 
+// RateLimit is an allowance of Burst requests at once, refilled at one per
+// Every. Limits slow callers down; they never lock anyone out.
+type RateLimit struct {
+	Burst int
+	Every time.Duration
+}
+
 // Default rate limits: generous for people, slow for guessing.
 var (
-	DefaultSignInPerEmail   = ratelimit.Limit{Burst: 10, Every: 6 * time.Second}
-	DefaultSignInPerAddress = ratelimit.Limit{Burst: 30, Every: time.Second}
-	DefaultSignUpPerAddress = ratelimit.Limit{Burst: 5, Every: time.Minute}
+	DefaultSignInPerEmail   = RateLimit{Burst: 10, Every: 6 * time.Second}
+	DefaultSignInPerAddress = RateLimit{Burst: 30, Every: time.Second}
+	DefaultSignUpPerAddress = RateLimit{Burst: 5, Every: time.Minute}
 )
 
 // Service is Tenantry's use cases over one database.
@@ -85,9 +92,9 @@ type Service struct {
 	warned      map[string]string    // organization → day its licence warning was logged
 	nodeAudited map[string]time.Time // runtime node → its last audited status change
 
-	signInEmail   *ratelimit.Keyed
-	signInAddress *ratelimit.Keyed
-	signUpAddress *ratelimit.Keyed
+	signInEmail   RateLimit
+	signInAddress RateLimit
+	signUpAddress RateLimit
 }
 
 // New returns a Service over db.
@@ -100,13 +107,13 @@ func New(db *store.DB, cfg Config) *Service {
 	if cfg.Sessions == (tenantry.SessionLifetime{}) {
 		cfg.Sessions = tenantry.DefaultSessionLifetime
 	}
-	if cfg.SignInPerEmail == (ratelimit.Limit{}) {
+	if cfg.SignInPerEmail == (RateLimit{}) {
 		cfg.SignInPerEmail = DefaultSignInPerEmail
 	}
-	if cfg.SignInPerAddress == (ratelimit.Limit{}) {
+	if cfg.SignInPerAddress == (RateLimit{}) {
 		cfg.SignInPerAddress = DefaultSignInPerAddress
 	}
-	if cfg.SignUpPerAddress == (ratelimit.Limit{}) {
+	if cfg.SignUpPerAddress == (RateLimit{}) {
 		cfg.SignUpPerAddress = DefaultSignUpPerAddress
 	}
 	if cfg.Logger == nil {
@@ -145,9 +152,9 @@ func New(db *store.DB, cfg Config) *Service {
 		now:            clock,
 		sessions:       cfg.Sessions,
 		log:            cfg.Logger,
-		signInEmail:    ratelimit.New(cfg.SignInPerEmail, clock),
-		signInAddress:  ratelimit.New(cfg.SignInPerAddress, clock),
-		signUpAddress:  ratelimit.New(cfg.SignUpPerAddress, clock),
+		signInEmail:    cfg.SignInPerEmail,
+		signInAddress:  cfg.SignInPerAddress,
+		signUpAddress:  cfg.SignUpPerAddress,
 	}
 }
 
