@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -93,6 +94,29 @@ func TestTakeRateToken_ConcurrentTakersShareOneAllowance(t *testing.T) {
 		wg.Wait()
 		if n := allowed.Load(); n != 10 {
 			t.Fatalf("%d of 40 concurrent requests allowed, want the burst of 10", n)
+		}
+	})
+}
+
+// BenchmarkTakeRateToken is the cost a sign-in attempt pays for a shared
+// rate limit: one allowed take, on keys that rotate as attempts from many
+// addresses would.
+func BenchmarkTakeRateToken(b *testing.B) {
+	storetest.Dialects(b, func(tb testing.TB, d store.Dialect) {
+		b := tb.(*testing.B)
+		db := storetest.Open(b, d)
+		ctx := context.Background()
+		now := time.Now()
+		keys := make([]string, 1000)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("bench-%04d", i)
+		}
+		i := 0
+		for b.Loop() {
+			if _, _, err := db.Read().TakeRateToken(ctx, keys[i%len(keys)], 1<<30, time.Nanosecond*1000, now); err != nil {
+				b.Fatal(err)
+			}
+			i++
 		}
 	})
 }
