@@ -46,6 +46,10 @@ type Authority struct {
 	Development ed25519.PublicKey
 }
 
+// TrustsDevelopmentKey reports whether licences signed by the development key
+// are trusted: only while no vendor key is configured.
+func (a Authority) TrustsDevelopmentKey() bool { return len(a.Vendor) == 0 }
+
 // Verify checks a licence's signature and fields and returns its payload. A
 // licence signed by the development key once a vendor key is configured counts
 // as expired (licence_expired). Other failures are invalid. Verify does not

@@ -53,7 +53,7 @@ func (s *Service) invite(ctx context.Context, a *Actor, kind tenantry.Invitation
 			return err
 		}
 		now := s.now()
-		if err := o.Licence.CheckValid(now); err != nil {
+		if err := s.checkLicence(o.Licence, now); err != nil {
 			return err
 		}
 		targetID, name, emails, err := s.resolveInviteTarget(ctx, tx, o, kind, target)
@@ -385,7 +385,7 @@ func (s *Service) answer(ctx context.Context, a *Actor, kind tenantry.Invitation
 			return err
 		}
 		if accept {
-			if err := o.Licence.CheckValid(now); err != nil {
+			if err := s.checkLicence(o.Licence, now); err != nil {
 				return err
 			}
 		}

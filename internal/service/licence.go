@@ -2,10 +2,23 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"tenantry/internal/mail"
 	"tenantry/internal/store"
+	"tenantry/internal/tenantry"
 )
+
+// checkLicence returns licence_expired when an organization's licence does not
+// allow additions at now: outside its dates, or signed by the development key
+// once a vendor key is configured (SPEC §5).
+func (s *Service) checkLicence(l tenantry.Licence, now time.Time) error {
+	if l.Development && s.licences != nil && !s.licences.TrustsDevelopmentKey() {
+		return tenantry.Errorf(tenantry.CodeLicenceExpired,
+			"the organization's licence is signed by a development key, which this server no longer trusts now that a vendor key is configured; ask the operator for a licence from the vendor")
+	}
+	return l.CheckValid(now)
+}
 
 // Licence expiry notices go out this many days before expiry (SPEC §2).
 var licenceNoticeDays = []int{30, 7, 1}
@@ -23,6 +36,16 @@ func (s *Service) LicenceNotices(ctx context.Context) error {
 	today := now.Format("2006-01-02")
 	for _, o := range orgs {
 		left := o.Licence.DaysLeft(now)
+		if err := s.checkLicence(o.Licence, now); err != nil && left >= 0 {
+			s.mu.Lock()
+			logged := s.warned[o.ID] == today
+			s.warned[o.ID] = today
+			s.mu.Unlock()
+			if !logged {
+				s.log.WarnContext(ctx, "organization licence not trusted", "organization", o.ID, "name", o.Name, "reason", err.Error())
+			}
+			continue
+		}
 		if left < 30 {
 			s.mu.Lock()
 			logged := s.warned[o.ID] == today

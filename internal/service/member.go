@@ -267,7 +267,7 @@ func (s *Service) checkAddUserToMemberTenant(ctx context.Context, tx *store.Tx, 
 	if err != nil {
 		return err
 	}
-	if err := o.Licence.CheckValid(now); err != nil {
+	if err := s.checkLicence(o.Licence, now); err != nil {
 		return err
 	}
 	known := false

@@ -1,11 +1,13 @@
 package service_test
 
 import (
+	"crypto/ed25519"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"tenantry/internal/licence"
 	"tenantry/internal/service"
 	"tenantry/internal/tenantry"
 )
@@ -236,10 +238,15 @@ func TestService_LicenceExpired(t *testing.T) {
 		acmeDev, globex string
 		olgaToken       string
 	}
-	setup := func(e *env, l tenantry.Licence) world {
+	// setup builds the world with a licence signed by key.
+	setup := func(e *env, l tenantry.Licence, key ed25519.PrivateKey) world {
 		e.user("olga@example.com")
 		var w world
-		w.org = e.createOrg(l, "olga@example.com")
+		org, err := e.svc.CreateOrganization(e.ctx, service.Operator(), signWith(e.t, key, l), "olga@example.com")
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		w.org = org
 		w.olgaToken = e.signIn("olga@example.com")
 		w.oa = e.as(w.olgaToken, "", w.org.ID)
 		w.tara, _, _ = e.admin("tara@example.com", "acme")
@@ -328,7 +335,7 @@ func TestService_LicenceExpired(t *testing.T) {
 		orgDialects(t, func(t testing.TB, e *env) {
 			l := newLicence("Alpha Org", roomy)
 			l.ExpiresAt = t0.Add(3 * day)
-			w := setup(e, l)
+			w := setup(e, l, vendorKey)
 			// Just before: still valid (a resend goes).
 			e.clock.Set(l.ExpiresAt.Add(-time.Microsecond))
 			if err := e.svc.InviteTenant(e.ctx, w.oa, service.InviteTarget{ID: w.globex}); err != nil {
@@ -341,7 +348,7 @@ func TestService_LicenceExpired(t *testing.T) {
 
 	t.Run("BeforeNotBefore", func(t *testing.T) {
 		orgDialects(t, func(t testing.TB, e *env) {
-			w := setup(e, newLicence("Alpha Org", roomy))
+			w := setup(e, newLicence("Alpha Org", roomy), vendorKey)
 			// A renewal that starts in ten days takes effect now: until then
 			// nothing may be added.
 			l := newLicence("Alpha Org", roomy)
@@ -354,11 +361,29 @@ func TestService_LicenceExpired(t *testing.T) {
 		})
 	})
 
+	// A licence the development key signed counts as expired once the
+	// operator configures a vendor key (SPEC §5), whatever its dates.
+	t.Run("DevelopmentKeyOnceVendorKeyConfigured", func(t *testing.T) {
+		devPub, devKey := mustKey()
+		dialects(t, service.Config{Licences: licence.Authority{Development: devPub}}, func(t testing.TB, e *env) {
+			w := setup(e, newLicence("Alpha Org", roomy), devKey)
+			if info, err := e.svc.Organization(e.ctx, w.oa); err != nil || info.Expired {
+				t.Fatalf("while the development key is trusted: expired %v, %v", info.Expired, err)
+			}
+			// The server restarts with a vendor key.
+			cfg := orgConfig()
+			cfg.Now = e.clock.Now
+			e.svc = service.New(e.db, cfg)
+			e.clock.Advance(11 * time.Minute)
+			check(t, e, w)
+		})
+	})
+
 	t.Run("ValidAgain", func(t *testing.T) {
 		orgDialects(t, func(t testing.TB, e *env) {
 			l := newLicence("Alpha Org", roomy)
 			l.ExpiresAt = t0.Add(3 * day)
-			w := setup(e, l)
+			w := setup(e, l, vendorKey)
 			e.clock.Set(l.ExpiresAt)
 			checkCode(t, "at expiry", e.svc.InviteTenant(e.ctx, w.oa, service.InviteTarget{ID: w.globex}), tenantry.CodeLicenceExpired)
 			renewal := newLicence("Alpha Org", roomy)

@@ -95,7 +95,7 @@ func (s *Service) Organization(ctx context.Context, a *Actor) (OrganizationInfo,
 	}
 	now := s.now()
 	u, err := c.Usage(ctx, o.ID, now)
-	return OrganizationInfo{Org: o, Usage: u, Expired: !o.Licence.ValidAt(now)}, err
+	return OrganizationInfo{Org: o, Usage: u, Expired: s.checkLicence(o.Licence, now) != nil}, err
 }
 
 // UserOrganization is an organization as a user's profile lists it.

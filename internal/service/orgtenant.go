@@ -144,7 +144,7 @@ func (s *Service) CreateOrgTenant(ctx context.Context, a *Actor, name string, us
 			return err
 		}
 		now := s.now()
-		if err := o.Licence.CheckValid(now); err != nil {
+		if err := s.checkLicence(o.Licence, now); err != nil {
 			return err
 		}
 		// Resolve every user; pending accounts for unknown emails.

@@ -103,7 +103,7 @@ func (s *Service) CreateRuntime(ctx context.Context, a *Actor, name string, tena
 			return err
 		}
 		now := s.now()
-		if err := o.Licence.CheckValid(now); err != nil {
+		if err := s.checkLicence(o.Licence, now); err != nil {
 			return err
 		}
 		usage, err := tx.Usage(ctx, o.ID, now)
@@ -303,7 +303,7 @@ func (s *Service) UpdateRuntime(ctx context.Context, a *Actor, id string, name *
 				}
 			}
 			if adds > 0 {
-				if err := o.Licence.CheckValid(now); err != nil {
+				if err := s.checkLicence(o.Licence, now); err != nil {
 					return err
 				}
 			}

@@ -55,6 +55,10 @@ type Config struct {
 // LicenceVerifier checks a licence's signature and returns its payload.
 type LicenceVerifier interface {
 	Verify(text string) (tenantry.Licence, error)
+	// TrustsDevelopmentKey is false once a vendor key is configured: from
+	// then on, organizations whose licence the development key signed count
+	// as expired (SPEC §5).
+	TrustsDevelopmentKey() bool
 }
 
 // RateLimit is an allowance of Burst requests at once, refilled at one per
