@@ -405,6 +405,39 @@ func TestService_OrgConcurrency_JoinAndAddMemberAtUsersLimit(t *testing.T) {
 	})
 }
 
+// TestService_OrgConcurrency_ShareAndRemoval: a runtime shared with a tenant
+// while the tenant is removed from the organization never keeps the share.
+func TestService_OrgConcurrency_ShareAndRemoval(t *testing.T) {
+	orgDialects(t, func(t testing.TB, e *env) {
+		w := newRaceWorld(e)
+		for i := range raceRounds {
+			o, olga, _, _, _ := w.round(e, i, roomy, false)
+			ot := e.orgTenant(olga, fmt.Sprintf("shared-%02d", i))
+			d, _, err := e.svc.CreateRuntime(e.ctx, olga, fmt.Sprintf("rt-%02d", i), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := raceN(2, func(k int) error {
+				if k == 0 {
+					ids := []string{ot.Tenant.ID}
+					_, err := e.svc.UpdateRuntime(e.ctx, olga, d.Runtime.ID, nil, &ids)
+					return err
+				}
+				return e.svc.RemoveOrgTenant(e.ctx, olga, ot.Tenant.ID)
+			})
+			if errs[1] != nil || (errs[0] != nil && !tenantry.IsCode(errs[0], tenantry.CodeNotFound)) {
+				t.Errorf("round %d: share %v, removal %v; want the removal to succeed and the share to succeed or be not_found", i, errs[0], errs[1])
+			}
+			if org := e.orgOfTenant(ot.Tenant.ID); org == o.ID {
+				t.Errorf("round %d: the tenant is still in the organization", i)
+			}
+			if n := e.count("SELECT COUNT(*) FROM runtime_shares WHERE tenant_id = $1", ot.Tenant.ID); n != 0 {
+				t.Errorf("round %d: the removed tenant keeps %d runtime shares", i, n)
+			}
+		}
+	})
+}
+
 // checkOneAdminLeft checks that of two racing removals exactly one succeeded,
 // the other was last_administrator, and the organization kept one
 // administrator.

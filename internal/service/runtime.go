@@ -262,6 +262,14 @@ func (s *Service) UpdateRuntime(ctx context.Context, a *Actor, id string, name *
 		if err != nil {
 			return err
 		}
+		if tenantIDs != nil {
+			// The organization's row first, as RemoveOrgTenant takes it: a
+			// tenant cannot leave between the check of the shares and their
+			// write.
+			if o, err = tx.LockOrganization(ctx, o.ID); err != nil {
+				return err
+			}
+		}
 		if !ValidID(id) {
 			return tenantry.Errorf(tenantry.CodeNotFound, "no such runtime connection")
 		}
