@@ -425,12 +425,25 @@ func (s *Service) answer(ctx context.Context, a *Actor, kind tenantry.Invitation
 				return err
 			}
 		}
-		if err := s.audit(ctx, tx, a, now, invitationEvent(action, inv, name)); err != nil {
+		// Until a tenant joins, the organization does not learn who answered
+		// for it (SPEC §3): its log records a rejection without the person.
+		actor, event := a, invitationEvent(action, inv, name)
+		if !accept && kind == tenantry.InviteTenant {
+			actor = &Actor{Kind: tenantry.ActorUser, RequestID: a.RequestID}
+			event.Details["answeredBy"] = "an administrator of the tenant"
+		}
+		if err := s.audit(ctx, tx, actor, now, event); err != nil {
 			return err
 		}
-		if accept && kind == tenantry.InviteTenant {
+		switch {
+		case accept && kind == tenantry.InviteTenant:
 			if err := s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionOrgTenantJoined, OrganizationID: o.ID,
 				TenantID: targetID, TargetKind: "tenant", TargetID: targetID, Details: map[string]any{"name": name}}); err != nil {
+				return err
+			}
+		case accept:
+			if err := s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionOrgAdminAdded, OrganizationID: o.ID,
+				TargetKind: "user", TargetID: targetID, Details: map[string]any{"email": a.User.Email, "by": "invitation"}}); err != nil {
 				return err
 			}
 		}

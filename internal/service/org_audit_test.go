@@ -95,6 +95,13 @@ func TestService_OrgAudit(t *testing.T) {
 			if ev.OrganizationID != org.ID {
 				t.Errorf("event %s has organization %q", ev.Action, ev.OrganizationID)
 			}
+			if ev.Action == "invitation.rejected" {
+				// A tenant's answer does not name the person until it joins.
+				if ev.ActorKind != tenantry.ActorUser || ev.ActorID != "" || ev.SourceAddress != "" {
+					t.Errorf("rejection names its actor: %q %q from %q", ev.ActorKind, ev.ActorID, ev.SourceAddress)
+				}
+				continue
+			}
 			if ev.ActorKind == tenantry.ActorUser && (ev.RequestID != "req-test" || ev.SourceAddress != "192.0.2.1") {
 				t.Errorf("event %s: request %q from %q", ev.Action, ev.RequestID, ev.SourceAddress)
 			}
@@ -104,7 +111,7 @@ func TestService_OrgAudit(t *testing.T) {
 			"invitation.created", "invitation.rejected", "invitation.acknowledged", "invitation.created", "invitation.accepted", "tenant.joined",
 			"user.created", "member.added", "tenant.subtenant_created", "tenant.renamed",
 			"tenant.created_in_organization", "tenant.removed",
-			"invitation.created", "invitation.accepted", "administrator.left",
+			"invitation.created", "invitation.accepted", "administrator.added", "administrator.left",
 			"invitation.refused", "organization.licence_replaced", "administrator.added_by_operator",
 			"invitation.created", "invitation.cancelled", "invitation.created", "invitation.expired", "invitation.acknowledged",
 		}
@@ -133,12 +140,12 @@ func TestService_OrgAudit(t *testing.T) {
 			want []string
 		}{
 			{"Exact", service.AuditQuery{Action: "invitation.accepted"}, []string{"invitation.accepted", "invitation.accepted"}},
-			{"Prefix", service.AuditQuery{Action: "administrator."}, []string{"administrator.left", "administrator.added_by_operator"}},
+			{"Prefix", service.AuditQuery{Action: "administrator."}, []string{"administrator.added", "administrator.left", "administrator.added_by_operator"}},
 			{"NoDotNoPrefix", service.AuditQuery{Action: "invitation"}, nil},
 			{"Operator", service.AuditQuery{Actor: "operator"}, []string{"organization.created", "organization.licence_replaced", "administrator.added_by_operator"}},
 			{"System", service.AuditQuery{Actor: "system"}, []string{"invitation.expired"}},
-			{"Bob", service.AuditQuery{Actor: bob.ID}, []string{"invitation.accepted", "administrator.left"}},
-			{"Tara", service.AuditQuery{Actor: tara.User.ID}, []string{"invitation.rejected", "invitation.accepted", "tenant.joined",
+			{"Bob", service.AuditQuery{Actor: bob.ID}, []string{"invitation.accepted", "administrator.added", "administrator.left"}},
+			{"Tara", service.AuditQuery{Actor: tara.User.ID}, []string{"invitation.accepted", "tenant.joined",
 				"user.created", "member.added", "tenant.subtenant_created", "tenant.renamed"}},
 			{"TargetAcme", service.AuditQuery{Target: acme.ID}, []string{"invitation.created", "invitation.rejected", "invitation.acknowledged", "invitation.created",
 				"invitation.accepted", "tenant.joined", "tenant.renamed"}},
