@@ -50,9 +50,11 @@ type AddMemberInput struct {
 // AddMember adds a user to the current tenant. An email with no account
 // creates a pending account (a member at once). A known email adds that
 // account and ignores the names. An ID must be a user who shares a tenant with
-// the caller. Errors: unauthenticated, bad_request, forbidden, invalid (neither
-// or disagreeing id and email, bad email or names), not_found (an ID the caller
-// may not see), already_member.
+// the caller. A pending member added again gets a new set-up link (the old
+// one void) and stays as they were. Errors: unauthenticated, bad_request,
+// forbidden, invalid (neither or disagreeing id and email, bad email or
+// names), not_found (an ID the caller may not see), already_member (an active
+// member).
 func (s *Service) AddMember(ctx context.Context, a *Actor, in AddMemberInput) (tenantry.Member, error) {
 	if err := requireTenantAdmin(a); err != nil {
 		return tenantry.Member{}, err
@@ -96,6 +98,22 @@ func (s *Service) AddMember(ctx context.Context, a *Actor, in AddMemberInput) (t
 		u, created, err := s.findOrCreateUser(ctx, tx, a, in, now)
 		if err != nil {
 			return err
+		}
+		if u.Status == tenantry.UserPending && !created {
+			// A pending member added again: a fresh set-up link, voiding the
+			// old one, and the membership as it was (SPEC §4).
+			m, err := tx.Member(ctx, a.TenantID, u.ID)
+			if err == nil {
+				if err := s.sendSetupLink(ctx, tx, u, mail.Data{TenantName: "@" + t.FullName(), ActorName: describeUser(a.User)}); err != nil {
+					return err
+				}
+				out = m
+				return s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionUserSetupResent, TenantID: a.TenantID,
+					TargetKind: "user", TargetID: u.ID, Details: map[string]any{"email": u.Email}})
+			}
+			if !tenantry.IsCode(err, tenantry.CodeNotFound) {
+				return err
+			}
 		}
 		if err := s.checkAddUserToMemberTenant(ctx, tx, a.TenantID, u.ID, created, now); err != nil {
 			return err

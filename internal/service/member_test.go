@@ -170,6 +170,7 @@ func TestService_AddMember(t *testing.T) {
 	t.Run("AlreadyMember", func(t *testing.T) {
 		dialects(t, service.Config{}, func(t testing.TB, e *env) {
 			admin, _, _ := e.admin("ada@example.com", "acme")
+			e.account("bob@example.com")
 			bob := e.addMember(admin, "bob@example.com", tenantry.RoleStandard)
 			for name, in := range map[string]service.AddMemberInput{
 				"SameEmail":  {Email: "bob@example.com"},
@@ -184,6 +185,40 @@ func TestService_AddMember(t *testing.T) {
 			}
 			if m, _ := e.svc.Member(e.ctx, admin, bob.ID); m.Role != tenantry.RoleStandard {
 				t.Errorf("bob's role changed to %q", m.Role)
+			}
+		})
+	})
+
+	// Re-adding a pending member sends a new set-up link and voids the old
+	// one (SPEC §4); the membership stays as it was.
+	t.Run("PendingAddedAgain", func(t *testing.T) {
+		dialects(t, service.Config{}, func(t testing.TB, e *env) {
+			admin, acme, _ := e.admin("ada@example.com", "acme")
+			p := e.addMember(admin, "pat@example.com", tenantry.RoleStandard)
+			first := e.count("SELECT COUNT(*) FROM user_tokens WHERE user_id = $1 AND kind = 'setup'", p.ID)
+			var firstHash string
+			if err := e.db.SQL().QueryRowContext(e.ctx, "SELECT token_hash FROM user_tokens WHERE user_id = $1", p.ID).Scan(&firstHash); err != nil || first != 1 {
+				t.Fatalf("first link: %d tokens, %v", first, err)
+			}
+			e.clock.Advance(time.Minute)
+			for name, in := range map[string]service.AddMemberInput{
+				"ByEmail": {Email: "Pat@Example.com", Role: tenantry.RoleAdministrator},
+				"ByID":    {ID: p.ID},
+			} {
+				m, err := e.svc.AddMember(e.ctx, admin, in)
+				if err != nil || m.ID != p.ID || m.Role != tenantry.RoleStandard || m.Status != tenantry.UserPending {
+					t.Errorf("%s: AddMember = %+v, %v; want pat as she was", name, m, err)
+				}
+			}
+			var hash string
+			if err := e.db.SQL().QueryRowContext(e.ctx, "SELECT token_hash FROM user_tokens WHERE user_id = $1", p.ID).Scan(&hash); err != nil || hash == firstHash {
+				t.Errorf("set-up link not replaced (%v)", err)
+			}
+			if got := e.mailsTo("pat@example.com"); len(got) != 3 {
+				t.Errorf("%d mails to pat, want 3 set-up links", len(got))
+			}
+			if n := e.count("SELECT COUNT(*) FROM audit_events WHERE tenant_id = $1 AND action = 'user.setup_resent'", acme.ID); n != 2 {
+				t.Errorf("%d user.setup_resent events, want 2", n)
 			}
 		})
 	})

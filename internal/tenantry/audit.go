@@ -19,6 +19,7 @@ const (
 	ActionUserPasswordReset   = "user.password_reset"
 	ActionUserDisabled        = "user.disabled"
 	ActionUserSetUp           = "user.set_up"
+	ActionUserSetupResent     = "user.setup_resent"
 	ActionUserPasswordChanged = "user.password_changed"
 	ActionTenantCreated       = "tenant.created"
 	ActionTenantRenamed       = "tenant.renamed"
