@@ -132,11 +132,18 @@ func (l *lockedBuffer) String() string {
 
 func TestRun_UnknownCommandIsUsageError(t *testing.T) {
 	e := newTestEnv(t, store.SQLite)
-	_, stderr, err := e.run("", "frobnicate")
-	if err == nil || !strings.Contains(stderr, "unknown command") {
-		t.Fatalf("err=%v stderr=%q", err, stderr)
+	for _, args := range [][]string{{"frobnicate"}, {"admin", "frobnicate"}, {"admin", "user", "frob"}, {"admin", "org", "lsit"}} {
+		_, stderr, err := e.run("", args...)
+		if exitCode(err) != 2 || !strings.Contains(stderr, "unknown command") || !strings.Contains(stderr, args[len(args)-1]) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and the unknown command named", args, exitCode(err), stderr)
+		}
 	}
-	_, stderr, err = e.run("", "serve", "--nope")
+	// A group alone shows its commands.
+	out, _, err := e.run("", "admin", "user")
+	if err != nil || !strings.Contains(out, "reset-password") {
+		t.Errorf("admin user: %v, %q", err, out)
+	}
+	_, stderr, err := e.run("", "serve", "--nope")
 	if exitCode(err) != 2 || !strings.Contains(stderr, "--nope") {
 		t.Fatalf("unknown flag: exit %d, stderr %q", exitCode(err), stderr)
 	}

@@ -49,11 +49,32 @@ func newRootCommand(getenv func(string) string, stdin io.Reader, stdout, stderr 
 	root.PersistentFlags().StringArrayVar(&g.licenceKeys, "licence-public-key", nil,
 		"trusted licence authority key, base64 of 32 bytes (repeatable; env TENANTRY_LICENCE_PUBLIC_KEYS, comma-separated)")
 	root.AddCommand(newServeCommand(g), newAdminCommand(g), newRuntimeCommand(g))
+	groupsRefuseUnknown(root)
 	return root, func() {
 		for _, c := range g.closers {
 			c()
 		}
 	}
+}
+
+// groupsRefuseUnknown makes every command that only groups others (tenantry,
+// admin, admin user, …) show its help when called alone and refuse an
+// unknown subcommand as a usage error (exit status 2) instead of printing help
+// and succeeding.
+func groupsRefuseUnknown(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		groupsRefuseUnknown(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageError{fmt.Errorf("unknown command %q for %q\nsee '%s --help'", args[0], c.CommandPath(), c.CommandPath())}
+		}
+		return nil
+	}
+	c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 }
 
 // open opens and migrates the database the global flags name.
