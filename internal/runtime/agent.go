@@ -203,6 +203,10 @@ func (a *Agent) Run(ctx context.Context, ln net.Listener) error {
 	defer srv.Shutdown(context.WithoutCancel(ctx))
 
 	backoff := newBackoff()
+	if st.RuntimeID == "" && a.opts.InstallationToken == "" {
+		a.log.Warn("not registered: the first node of a runtime needs --installation-token; waiting for another node to register in the shared state directory",
+			"state", a.opts.StateDir)
+	}
 	for st.RuntimeID == "" && a.opts.InstallationToken == "" {
 		// Another node of this runtime may be registering with the shared
 		// state directory: wait for its runtime ID.
