@@ -306,6 +306,10 @@ func TestAPI_RuntimeConnections(t *testing.T) {
 		if lim.Limit != "runtimes" || lim.Used != 2 || lim.Max != 2 {
 			t.Errorf("licence_limit_exceeded: %s", r.body)
 		}
+		// The standard members first, in their order, then the extra ones.
+		if !regexp.MustCompile(`^\{"type":"/problems/licence_limit_exceeded","title":[^}]*,"requestId":"[^"]+","limit":"runtimes","max":2,"used":2\}`).Match(r.body) {
+			t.Errorf("problem members out of order: %s", r.body)
+		}
 
 		// List.
 		r = c.do("GET", "/api/admin/1/organization/runtimes", nil, f.ada()...)

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"tenantry/internal/tenantry"
@@ -64,26 +66,38 @@ type Problem struct {
 	extra     map[string]any
 }
 
-// MarshalJSON adds the error's extra members (limit, used, max…) beside the
-// standard ones.
+// MarshalJSON adds the error's extra members (limit, used, max…) after the
+// standard ones, which keep their order; an extra member never replaces a
+// standard one.
 func (p Problem) MarshalJSON() ([]byte, error) {
 	type plain Problem
 	b, err := json.Marshal(plain(p))
 	if err != nil || len(p.extra) == 0 {
 		return b, err
 	}
-	m := map[string]any{}
-	for k, v := range p.extra {
-		m[k] = v
+	keys := make([]string, 0, len(p.extra))
+	for k := range p.extra {
+		switch k {
+		case "type", "title", "status", "detail", "code", "requestId", "errors":
+			continue
+		}
+		keys = append(keys, k)
 	}
-	var std map[string]any
-	if err := json.Unmarshal(b, &std); err != nil {
-		return nil, err
+	slices.Sort(keys)
+	out := bytes.NewBuffer(b[:len(b)-1]) // without the closing brace
+	for _, k := range keys {
+		name, _ := json.Marshal(k)
+		value, err := json.Marshal(p.extra[k])
+		if err != nil {
+			return nil, err
+		}
+		out.WriteByte(',')
+		out.Write(name)
+		out.WriteByte(':')
+		out.Write(value)
 	}
-	for k, v := range std {
-		m[k] = v
-	}
-	return json.Marshal(m)
+	out.WriteByte('}')
+	return out.Bytes(), nil
 }
 
 // problemType is the URI reference of a code's problem type.

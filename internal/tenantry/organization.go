@@ -2,6 +2,7 @@ package tenantry
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -83,7 +84,23 @@ func CheckLimit(l Licence, u Usage, k LimitKind, n int) error {
 	}
 	return &Error{
 		Code:    CodeLicenceLimitExceeded,
-		Message: fmt.Sprintf("the licence allows %d %s and %d are in use; this would add %d", max, k, used, n),
+		Message: fmt.Sprintf("the licence allows %s and %s in use; this would add %d", k.count(max), isAre(used), n),
 		Extra:   map[string]any{"limit": string(k), "used": used, "max": max},
 	}
+}
+
+// count says n of the kind in words: "1 tenant", "3 tenants".
+func (k LimitKind) count(n int) string {
+	if n == 1 {
+		return "1 " + strings.TrimSuffix(string(k), "s")
+	}
+	return fmt.Sprintf("%d %s", n, k)
+}
+
+// isAre is "1 is" or "n are".
+func isAre(n int) string {
+	if n == 1 {
+		return "1 is"
+	}
+	return fmt.Sprintf("%d are", n)
 }

@@ -190,3 +190,21 @@ func TestCheckLimit_UsageAboveMaxOnlyRefusesAdditions(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckLimit_MessageInWords(t *testing.T) {
+	l := tenantry.Licence{Limits: tenantry.Limits{Tenants: 1, Users: 5}}
+	for _, c := range []struct {
+		k    tenantry.LimitKind
+		u    tenantry.Usage
+		want string
+	}{
+		{tenantry.LimitTenants, tenantry.Usage{TenantMembers: 3}, "the licence allows 1 tenant and 3 are in use; this would add 1"},
+		{tenantry.LimitUsers, tenantry.Usage{Users: 5}, "the licence allows 5 users and 5 are in use; this would add 1"},
+		{tenantry.LimitTenants, tenantry.Usage{TenantMembers: 1}, "the licence allows 1 tenant and 1 is in use; this would add 1"},
+	} {
+		err := tenantry.CheckLimit(l, c.u, c.k, 1)
+		if err == nil || err.(*tenantry.Error).Message != c.want {
+			t.Errorf("tenantry.CheckLimit(%s) = %v, want %q", c.k, err, c.want)
+		}
+	}
+}
