@@ -164,5 +164,8 @@ func (g *globals) readLicenceFile(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read the licence: %w", err)
 	}
+	if strings.TrimSpace(string(b)) == "" {
+		return "", fmt.Errorf("the licence file %s is empty", path)
+	}
 	return string(b), nil
 }

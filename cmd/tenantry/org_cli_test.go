@@ -71,6 +71,7 @@ func TestAdminOrgCommands(t *testing.T) {
 			{"add-admin twice", []string{"admin", "org", "add-admin", "--org", orgID, "--email", "ada@example.com"}, "already an administrator"},
 			{"unknown org", []string{"admin", "org", "delete", "--org", "2f1e3a7c-0000-4000-8000-000000000000"}, "no such organization"},
 			{"keygen never overwrites", []string{"admin", "licence", "keygen", "--key", vendorKey}, "already exists"},
+			{"empty licence file", []string{"admin", "org", "create", "--licence", write("empty", ""), "--admin-email", "ada@example.com"}, "is empty"},
 		}
 		for _, c := range cases {
 			_, stderr, err := e.run("", c.args...)
@@ -87,10 +88,19 @@ func TestAdminOrgCommands(t *testing.T) {
 		if !strings.Contains(out, "Acme Group now has licence") {
 			t.Errorf("org licence printed %q", out)
 		}
-		e.mustRun("", "admin", "org", "add-admin", "--org", orgID, "--email", "bob@example.com")
+		if out := e.mustRun("", "admin", "org", "add-admin", "--org", orgID, "--email", "bob@example.com"); out != "bob@example.com is an administrator of Acme Group" {
+			t.Errorf("add-admin printed %q", out)
+		}
 		list := e.mustRun("", "admin", "org", "list")
 		if !strings.Contains(list, orgID) || !strings.Contains(list, "0/9") || !strings.Contains(list, "2/2") {
 			t.Errorf("org list:\n%s", list)
+		}
+		// A smaller licence is taken, with a warning of what it now refuses.
+		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+		out, stderr, err := e.run("", "admin", "org", "licence", "--org", orgID, "--licence", write("smaller", issue("--administrators", "1")))
+		if err != nil || !strings.Contains(out, "now has licence") ||
+			!strings.Contains(stderr, "2 administrators in use, more than the new licence's 1") || strings.Contains(stderr, "tenants") {
+			t.Errorf("smaller licence: %v, %q, %q", err, out, stderr)
 		}
 		if _, stderr, err := e.run("", "admin", "mail", "failed"); err != nil || !strings.Contains(stderr, "no failed messages") {
 			t.Errorf("mail failed: %v %q", err, stderr)

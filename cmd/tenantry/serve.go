@@ -201,7 +201,7 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 				hub.Notify(ev)
 			}
 		}, func(ok bool) {
-			if ok != listening.Swap(ok) && !ok {
+			if ok != listening.Swap(ok) && !ok && bg.Err() == nil {
 				log.Warn("lost the LISTEN connection for runtime events: not ready until it is back")
 			}
 		})
