@@ -80,6 +80,10 @@ func (s *Server) routes() {
 	// Sign-up.
 	if s.opts.SignUp {
 		m.HandleFunc("POST /api/admin/1/provisioning", s.handle(s.handleProvisioning))
+	} else {
+		m.HandleFunc("POST /api/admin/1/provisioning", s.handle(func(http.ResponseWriter, *http.Request) error {
+			return tenantry.Errorf(tenantry.CodeNotFound, "sign-up is not enabled on this server (the operator starts it with --signup)")
+		}))
 	}
 }
 

@@ -12,6 +12,7 @@ func (s *Server) routes() {
 	m := s.mux
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(staticFiles)))
 	m.HandleFunc("GET /{$}", s.handleHome)
+	m.HandleFunc("/", s.handleNotFound)
 
 	m.HandleFunc("GET /signin", s.handleSignInPage)
 	m.HandleFunc("POST /signin", s.handleSignIn)
@@ -80,6 +81,17 @@ func (s *Server) signedIn(h signedInHandler) http.HandlerFunc {
 		}
 		h(w, r, a, csrfFor(token))
 	}
+}
+
+// handleNotFound answers a path that is no page with a page that says so.
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	a, token := s.actor(r)
+	p := page{Title: "Not found", Actor: a, Status: http.StatusNotFound,
+		Data: messageData{Heading: "There is no such page", Text: "The address may be mistyped, or the page has moved.", Link: "/", LinkText: "Go to the start page"}}
+	if a != nil {
+		p.CSRF = csrfFor(token)
+	}
+	s.render(w, r, "message", p)
 }
 
 // messageData is the content of the message page.

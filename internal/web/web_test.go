@@ -228,6 +228,13 @@ func TestWeb_FirstRunAndSignIn(t *testing.T) {
 	if c1.Value == c2.Value {
 		t.Error("the session was not rotated at sign-in")
 	}
+
+	// A path that is no page answers a page that says so.
+	p = b.get("/no/such/page")
+	if p.status != http.StatusNotFound || !strings.Contains(p.doc.Find("h1").Text(), "no such page") {
+		t.Errorf("unknown page: %d %q", p.status, p.doc.Find("h1").Text())
+	}
+	checkAccessible(t, "not found", p)
 }
 
 func TestWeb_OrganizationPage(t *testing.T) {
