@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"tenantry/internal/service"
+	"tenantry/internal/tenantry"
 )
 
 // provisioningRequest is the reference's TenantRegistrationRequestAPI;
@@ -18,6 +19,9 @@ type provisioningRequest struct {
 // handleProvisioning is anonymous sign-up; it answers 204 (the reference's
 // status) whether or not the email already had an account.
 func (s *Server) handleProvisioning(w http.ResponseWriter, r *http.Request) error {
+	if !s.opts.SignUp {
+		return tenantry.Errorf(tenantry.CodeNotFound, "sign-up is not enabled on this server (the operator starts it with --signup)")
+	}
 	in, err := decode[provisioningRequest](r)
 	if err != nil {
 		return err

@@ -77,14 +77,8 @@ func (s *Server) routes() {
 	// The API's own description.
 	m.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)
 
-	// Sign-up.
-	if s.opts.SignUp {
-		m.HandleFunc("POST /api/admin/1/provisioning", s.handle(s.handleProvisioning))
-	} else {
-		m.HandleFunc("POST /api/admin/1/provisioning", s.handle(func(http.ResponseWriter, *http.Request) error {
-			return tenantry.Errorf(tenantry.CodeNotFound, "sign-up is not enabled on this server (the operator starts it with --signup)")
-		}))
-	}
+	// Sign-up (not_found unless the server runs with --signup).
+	m.HandleFunc("POST /api/admin/1/provisioning", s.handle(s.handleProvisioning))
 }
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
