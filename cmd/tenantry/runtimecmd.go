@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"tenantry/internal/runtime"
 )
@@ -42,6 +43,13 @@ func newRuntimeCommand(g *globals) *cobra.Command {
 			return runtime.NewAgent(opts).Run(c.Context(), ln)
 		},
 	}
+	// The server's global flags (--data, --database-url, …) mean nothing to
+	// a node: its help leaves them out.
+	help := c.HelpFunc()
+	c.SetHelpFunc(func(c *cobra.Command, args []string) {
+		c.Root().PersistentFlags().VisitAll(func(f *pflag.Flag) { f.Hidden = true })
+		help(c, args)
+	})
 	f := c.Flags()
 	f.StringVar(&opts.Platform, "platform", "", "the platform's URL, e.g. https://tenantry.example.com")
 	f.StringVar(&opts.InstallationToken, "installation-token", "", "one-time token to register the runtime (env TENANTRY_INSTALLATION_TOKEN)")
