@@ -164,7 +164,7 @@ func newOrgListCommand(g *globals) *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tLICENSEE\tEXPIRES\tTENANTS\tADMINS\tRUNTIMES\tUSERS")
+			fmt.Fprintln(tw, "ID\tNAME\tLICENSEE\tVALID THROUGH\tTENANTS\tADMINS\tRUNTIMES\tUSERS")
 			for _, o := range orgs {
 				l, u := o.Org.Licence, o.Usage
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%d/%d\t%d/%d\t%d/%d\n", o.Org.ID, o.Org.Name, l.Licensee,
