@@ -175,6 +175,10 @@ func (a *Agent) register(ctx context.Context, st state) (state, error) {
 	return st, a.saveState(st)
 }
 
+// maxPlatformMessage bounds one message from the platform: room for tens of
+// thousands of shared tenants.
+const maxPlatformMessage = 16 << 20
+
 // registrationError is the platform's refusal of a registration; 4xx ones are
 // final.
 type registrationError struct {
@@ -274,6 +278,10 @@ func (a *Agent) session(ctx context.Context, runtimeID string, backoff *backoff)
 	if err != nil {
 		return err
 	}
+	// The platform's messages list every shared tenant, subtenants included
+	// (they do not count against the licence): far past the library's
+	// 32 KiB default for a large organization.
+	c.SetReadLimit(maxPlatformMessage)
 	defer c.CloseNow()
 	ch, err := read(ctx, c)
 	if err != nil || ch.Type != TypeChallenge {

@@ -7,7 +7,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -785,6 +787,55 @@ func TestProtocol_RevocationClosesEverySession(t *testing.T) {
 		}
 		if n := p.hub.Sessions(); n != 1 {
 			t.Errorf("%d live sessions after the delete, want the bystander's only", n)
+		}
+	})
+}
+
+// TestProtocol_AgentTakesLargeShareLists: a runtime shared with hundreds of
+// subtenants (which the licence does not count) sends its nodes
+// tenant lists far past the WebSocket library's 32 KiB default; the node
+// still connects and hears them all.
+func TestProtocol_AgentTakesLargeShareLists(t *testing.T) {
+	storetest.Dialects(t, func(t testing.TB, d store.Dialect) {
+		p := newPlatform(t, d, 50*time.Millisecond)
+		token, _, err := p.svc.SignIn(p.ctx, service.SignInRequest{Email: "ada@example.com", Password: password, SourceAddress: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inShared, err := p.svc.Authenticate(p.ctx, service.Credentials{Token: token, Tenant: p.shared.ID, RequestID: "req-test", SourceAddress: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const subtenants = 400
+		ids := []string{p.shared.ID}
+		for i := range subtenants {
+			st, err := p.svc.CreateSubtenant(p.ctx, inShared, fmt.Sprintf("team-%03d-%s", i, strings.Repeat("x", 40)), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, st.ID)
+		}
+		_, installation := p.runtime("edge", ids...)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := runtime.NewAgent(runtime.AgentOptions{Platform: p.srv.URL, InstallationToken: installation,
+			StateDir: t.(*testing.T).TempDir(), Version: "1.0.0", NodeName: "big"})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); a.Run(ctx, ln) }()
+		defer func() { cancel(); <-done }()
+		deadline := time.Now().Add(wait)
+		for {
+			h := a.State()
+			if h.Connected && len(h.Tenants) == subtenants+1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("node: connected %v with %d tenants (%q); want %d tenants", h.Connected, len(h.Tenants), h.Reason, subtenants+1)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	})
 }

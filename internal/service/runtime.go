@@ -505,7 +505,7 @@ func (s *Service) NodeConnected(ctx context.Context, runtimeID, nodeName string)
 	if err := v.Err(); err != nil {
 		return tenantry.RuntimeNode{}, err
 	}
-	n, err := s.db.Read().ConnectNode(ctx, newID(), runtimeID, nodeName, s.now())
+	n, err := s.db.Read().ConnectNode(ctx, newID(), runtimeID, nodeName, newID(), s.now())
 	if err == nil {
 		s.auditNodeStatus(ctx, n, "connected")
 	}
@@ -545,22 +545,24 @@ func (s *Service) NodeLease(ctx context.Context, n tenantry.RuntimeNode, touch b
 			return false, err
 		}
 	}
-	return c.AcquireLease(ctx, n.RuntimeID, n.ID, now, tenantry.LeaseTTL)
+	return c.AcquireLease(ctx, n.RuntimeID, n.ID, n.Session, now, tenantry.LeaseTTL)
 }
 
 // NodeDisconnected records the end of a node's session. A clean disconnect
 // gives up the lease (another node may lead at once) and makes the node
 // offline; a connection that was cut leaves the lease to lapse (SPEC §6.5: a
 // new leader only after the old lease lapses) and the node's status unknown.
+// The end of a session the node has since replaced (it reconnected before
+// the old socket was noticed) changes nothing.
 func (s *Service) NodeDisconnected(ctx context.Context, n tenantry.RuntimeNode, clean bool) error {
 	c := s.db.Read()
 	if clean {
-		if err := c.ReleaseLease(ctx, n.RuntimeID, n.ID); err != nil {
+		if err := c.ReleaseLease(ctx, n.RuntimeID, n.Session); err != nil {
 			return err
 		}
 	}
-	err := c.DisconnectNode(ctx, n.ID, s.now(), clean)
-	if err == nil {
+	changed, err := c.DisconnectNode(ctx, n.ID, n.Session, s.now(), clean)
+	if err == nil && changed {
 		status := "disconnected"
 		if !clean {
 			status = "lost"

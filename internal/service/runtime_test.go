@@ -296,6 +296,72 @@ func TestRuntime_LeaseAndStatus(t *testing.T) {
 	})
 }
 
+// TestRuntime_TwoSessionsOfOneNode: two connections under one node name (a
+// reconnect before the old socket is noticed, or two hosts given the same
+// name) never both lead, and the end of the older one leaves the newer one
+// connected and leading.
+func TestRuntime_TwoSessionsOfOneNode(t *testing.T) {
+	dialects(t, rtConfig(), func(t testing.TB, e *env) {
+		_, a := rtOrg(e, "ada@example.com")
+		id, _ := rtRuntime(e, a, "edge")
+		lease := func(n tenantry.RuntimeNode) bool {
+			t.Helper()
+			ok, err := e.svc.NodeLease(e.ctx, n, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		old, err := e.svc.NodeConnected(e.ctx, id, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !lease(old) {
+			t.Fatal("the first session does not lead")
+		}
+		fresh, err := e.svc.NodeConnected(e.ctx, id, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fresh.ID != old.ID || fresh.Session == old.Session {
+			t.Fatalf("sessions %+v and %+v: want one node, two sessions", old, fresh)
+		}
+		if lease(fresh) {
+			t.Error("a second session of the node leads beside the first")
+		}
+		if !lease(old) {
+			t.Error("the first session lost its lease to a second one of the same name")
+		}
+		// The old session ends (its socket was cut): the node stays
+		// connected, and the new session leads once the old lease lapses.
+		if err := e.svc.NodeDisconnected(e.ctx, old, false); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(tenantry.LeaseTTL)
+		if !lease(fresh) {
+			t.Error("the live session cannot lead after the old lease lapsed")
+		}
+		if err := e.svc.NodeReported(e.ctx, fresh, service.NodeReport{Hostname: "host-a", Version: "1.0.0", Status: "healthy"}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := e.svc.Runtime(e.ctx, a, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Nodes) != 1 || d.Nodes[0].Status != tenantry.StatusLeader || !d.Nodes[0].Connected {
+			t.Errorf("after the old session ended: %+v", d.Nodes)
+		}
+		// A clean end of the old session would not give away the new one's
+		// lease either.
+		if err := e.svc.NodeDisconnected(e.ctx, old, true); err != nil {
+			t.Fatal(err)
+		}
+		if !lease(fresh) {
+			t.Error("the old session's clean end released the live session's lease")
+		}
+	})
+}
+
 // TestRuntime_StaleConnectedNodeLeaves: a node left "connected" by a replica
 // that died (no clean disconnect) must still leave `nodes` after 24 hours of
 // silence (SPEC §6.6).

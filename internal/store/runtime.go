@@ -173,7 +173,7 @@ func (c *Conn) TenantRuntimes(ctx context.Context, tenantID string) ([]tenantry.
 		" JOIN runtime_shares s ON s.runtime_id = r.id WHERE s.tenant_id = $1 ORDER BY r.name_norm, r.id", tenantID)
 }
 
-const nodeColumns = `id, runtime_id, name, hostname, ip_addresses, version, reported_status, connected, created_at, last_ping_at, reported_at, disconnected_at`
+const nodeColumns = `id, runtime_id, name, hostname, ip_addresses, version, reported_status, connected, created_at, last_ping_at, reported_at, disconnected_at, session_id`
 
 func scanNode(rs rowScanner) (tenantry.RuntimeNode, error) {
 	var n tenantry.RuntimeNode
@@ -181,7 +181,7 @@ func scanNode(rs rowScanner) (tenantry.RuntimeNode, error) {
 	var connected int
 	var ping, rep, disc sql.NullTime
 	if err := rs.Scan(&n.ID, &n.RuntimeID, &n.Name, &n.Hostname, &ips, &n.Version, &n.ReportedStatus, &connected,
-		&n.CreatedAt, &ping, &rep, &disc); err != nil {
+		&n.CreatedAt, &ping, &rep, &disc, &n.Session); err != nil {
 		return n, err
 	}
 	_ = json.Unmarshal([]byte(ips), &n.IPAddresses)
@@ -209,16 +209,18 @@ func (c *Conn) RuntimeNodes(ctx context.Context, runtimeID string, since time.Ti
 	return out, rows.Err()
 }
 
-// ConnectNode records a node's connection (creating the node the first time
-// its name is seen) and returns it.
-func (c *Conn) ConnectNode(ctx context.Context, id, runtimeID, name string, now time.Time) (tenantry.RuntimeNode, error) {
-	_, err := c.q.ExecContext(ctx, `INSERT INTO runtime_nodes (id, runtime_id, name, connected, created_at, last_ping_at)
-		VALUES ($1, $2, $3, 1, $4, $4)
-		ON CONFLICT (runtime_id, name) DO UPDATE SET connected = 1, last_ping_at = $4, disconnected_at = NULL`, id, runtimeID, name, now)
+// ConnectNode records a node's connection as session (creating the node the
+// first time its name is seen) and returns it, as this session's copy.
+func (c *Conn) ConnectNode(ctx context.Context, id, runtimeID, name, session string, now time.Time) (tenantry.RuntimeNode, error) {
+	_, err := c.q.ExecContext(ctx, `INSERT INTO runtime_nodes (id, runtime_id, name, connected, created_at, last_ping_at, session_id)
+		VALUES ($1, $2, $3, 1, $4, $4, $5)
+		ON CONFLICT (runtime_id, name) DO UPDATE SET connected = 1, last_ping_at = $4, disconnected_at = NULL, session_id = $5`,
+		id, runtimeID, name, now, session)
 	if err != nil {
 		return tenantry.RuntimeNode{}, err
 	}
 	n, err := scanNode(c.q.QueryRowContext(ctx, "SELECT "+nodeColumns+" FROM runtime_nodes WHERE runtime_id = $1 AND name = $2", runtimeID, name))
+	n.Session = session
 	return n, notFound(err, "no such node")
 }
 
@@ -236,51 +238,60 @@ func (c *Conn) PingNode(ctx context.Context, nodeID string, now time.Time) error
 	return err
 }
 
-// DisconnectNode records the end of a node's connection: a clean one sets
-// disconnected_at (offline); a lost one leaves it unset (unknown).
-func (c *Conn) DisconnectNode(ctx context.Context, nodeID string, now time.Time, clean bool) error {
-	if !clean {
-		_, err := c.q.ExecContext(ctx, "UPDATE runtime_nodes SET connected = 0 WHERE id = $1", nodeID)
-		return err
+// DisconnectNode records the end of a node's session: a clean one sets
+// disconnected_at (offline); a lost one leaves it unset (unknown). The end of
+// a session the node has since replaced changes nothing. It reports whether
+// the node changed.
+func (c *Conn) DisconnectNode(ctx context.Context, nodeID, session string, now time.Time, clean bool) (bool, error) {
+	var res sql.Result
+	var err error
+	if clean {
+		res, err = c.q.ExecContext(ctx, "UPDATE runtime_nodes SET connected = 0, disconnected_at = $3 WHERE id = $1 AND session_id = $2", nodeID, session, now)
+	} else {
+		res, err = c.q.ExecContext(ctx, "UPDATE runtime_nodes SET connected = 0 WHERE id = $1 AND session_id = $2", nodeID, session)
 	}
-	_, err := c.q.ExecContext(ctx, "UPDATE runtime_nodes SET connected = 0, disconnected_at = $2 WHERE id = $1", nodeID, now)
-	return err
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
-// AcquireLease makes nodeID the leader of its runtime, or renews its lease,
-// unless another node holds an unexpired one. It reports whether nodeID
-// leads until now+ttl.
-func (c *Conn) AcquireLease(ctx context.Context, runtimeID, nodeID string, now time.Time, ttl time.Duration) (bool, error) {
-	// Followers only read: while another node holds a live lease there is
+// AcquireLease makes a node's session the leader of its runtime, or renews
+// its lease, unless another session holds an unexpired one. It reports
+// whether the session leads until now+ttl. The holder is the session, not the
+// node: two connections under one node name never both lead.
+func (c *Conn) AcquireLease(ctx context.Context, runtimeID, nodeID, session string, now time.Time, ttl time.Duration) (bool, error) {
+	// Followers only read: while another session holds a live lease there is
 	// nothing to write, and thousands of nodes must not queue on one row.
 	var holder string
 	var exp time.Time
-	err := c.q.QueryRowContext(ctx, "SELECT node_id, expires_at FROM runtime_leases WHERE runtime_id = $1", runtimeID).Scan(&holder, &exp)
-	if err == nil && holder != nodeID && exp.After(now) {
+	err := c.q.QueryRowContext(ctx, "SELECT session_id, expires_at FROM runtime_leases WHERE runtime_id = $1", runtimeID).Scan(&holder, &exp)
+	if err == nil && holder != session && exp.After(now) {
 		return false, nil
 	}
 	if err != nil && err != sql.ErrNoRows {
 		return false, err
 	}
-	_, err = c.q.ExecContext(ctx, `INSERT INTO runtime_leases (runtime_id, node_id, expires_at) VALUES ($1, $2, $3)
-		ON CONFLICT (runtime_id) DO UPDATE SET node_id = $2, expires_at = $3
-		WHERE runtime_leases.node_id = $2 OR runtime_leases.expires_at <= $4`, runtimeID, nodeID, now.Add(ttl), now)
+	_, err = c.q.ExecContext(ctx, `INSERT INTO runtime_leases (runtime_id, node_id, session_id, expires_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (runtime_id) DO UPDATE SET node_id = $2, session_id = $3, expires_at = $4
+		WHERE runtime_leases.session_id = $3 OR runtime_leases.expires_at <= $5`, runtimeID, nodeID, session, now.Add(ttl), now)
 	if isForeignKeyViolation(err) {
 		return false, tenantry.Wrap(err, tenantry.CodeNotFound, "the runtime connection was deleted")
 	}
 	if err != nil {
 		return false, err
 	}
-	if err := c.q.QueryRowContext(ctx, "SELECT node_id, expires_at FROM runtime_leases WHERE runtime_id = $1", runtimeID).Scan(&holder, &exp); err != nil {
+	if err := c.q.QueryRowContext(ctx, "SELECT session_id, expires_at FROM runtime_leases WHERE runtime_id = $1", runtimeID).Scan(&holder, &exp); err != nil {
 		return false, err
 	}
-	return holder == nodeID && exp.After(now), nil
+	return holder == session && exp.After(now), nil
 }
 
-// ReleaseLease gives up nodeID's lease (a clean disconnect), so another node
-// may lead at once.
-func (c *Conn) ReleaseLease(ctx context.Context, runtimeID, nodeID string) error {
-	_, err := c.q.ExecContext(ctx, "DELETE FROM runtime_leases WHERE runtime_id = $1 AND node_id = $2", runtimeID, nodeID)
+// ReleaseLease gives up a session's lease (a clean disconnect), so another
+// node may lead at once.
+func (c *Conn) ReleaseLease(ctx context.Context, runtimeID, session string) error {
+	_, err := c.q.ExecContext(ctx, "DELETE FROM runtime_leases WHERE runtime_id = $1 AND session_id = $2", runtimeID, session)
 	return err
 }
 

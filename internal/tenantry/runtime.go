@@ -53,6 +53,9 @@ type RuntimeNode struct {
 	LastPingAt     time.Time
 	ReportedAt     time.Time
 	DisconnectedAt time.Time
+	// Session is the connection that last connected as this node; a
+	// connection's own copy holds its own session.
+	Session string
 }
 
 // Runtime timings (SPEC §6).

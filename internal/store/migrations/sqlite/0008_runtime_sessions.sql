@@ -1,0 +1,7 @@
+-- Each connection of a node is a session of its own. The lease is held by a
+-- session, not by a node name: two connections under one name (a reconnect
+-- before the old socket is noticed, or two hosts given the same name) never
+-- both lead, and the end of an old session does not mark the live one
+-- disconnected.
+ALTER TABLE runtime_leases ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE runtime_nodes ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
