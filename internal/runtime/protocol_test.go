@@ -720,6 +720,30 @@ func TestProtocol_SharesArePushed(t *testing.T) {
 			}
 		}
 
+		// Renaming a shared tenant: the nodes hear the new name.
+		token, _, err := p.svc.SignIn(p.ctx, service.SignInRequest{Email: "ada@example.com", Password: password, SourceAddress: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inOther, err := p.svc.Authenticate(p.ctx, service.Credentials{Token: token, Tenant: p.other.ID, RequestID: "req-test", SourceAddress: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		newName := "other-renamed"
+		if _, err := p.svc.UpdateTenant(p.ctx, inOther, &newName, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []*nodeConn{a, b} {
+			m := nextTenants(c, "after renaming other")
+			names := map[string]string{}
+			for _, tn := range m.Tenants {
+				names[tn.ID] = tn.Name
+			}
+			if names[p.other.ID] != newName {
+				t.Errorf("after renaming other: %+v", m)
+			}
+		}
+
 		// Removing a tenant from the organization removes its share: the
 		// nodes hear it.
 		if err := p.svc.RemoveOrgTenant(p.ctx, p.admin, p.other.ID); err != nil {

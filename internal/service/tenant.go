@@ -66,6 +66,7 @@ func (s *Service) UpdateTenant(ctx context.Context, a *Actor, name, summary *str
 		return TenantView{}, err
 	}
 	var view TenantView
+	var runtimes []string // connections whose nodes must hear the new name
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		t, err := tx.Tenant(ctx, a.TenantID)
 		if err != nil {
@@ -98,6 +99,9 @@ func (s *Service) UpdateTenant(ctx context.Context, a *Actor, name, summary *str
 			if t.Name != old.Name {
 				action = tenantry.ActionTenantRenamed
 				details["from"], details["to"] = old.Name, t.Name
+				if runtimes, err = tx.RuntimesSharing(ctx, t.ID); err != nil {
+					return err
+				}
 			}
 			if t.Summary != old.Summary {
 				details["summaryChanged"] = true
@@ -110,6 +114,13 @@ func (s *Service) UpdateTenant(ctx context.Context, a *Actor, name, summary *str
 		view, err = s.tenantView(ctx, &tx.Conn, t.ID, false)
 		return err
 	})
+	if err == nil {
+		// Nodes carry their tenants' names: the connections sharing this
+		// tenant, or a subtenant named after it, push the new ones.
+		for _, id := range runtimes {
+			s.runtimeEvent(RuntimeEvent{RuntimeID: id})
+		}
+	}
 	return view, err
 }
 

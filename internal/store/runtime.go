@@ -355,6 +355,13 @@ func (tx *Tx) DeleteOldRuntimeFailures(ctx context.Context, before time.Time) (i
 	return res.RowsAffected()
 }
 
+// RuntimesSharing lists the connections shared with a tenant or with one of
+// its subtenants (whose full names carry the tenant's).
+func (c *Conn) RuntimesSharing(ctx context.Context, tenantID string) ([]string, error) {
+	return c.strings(ctx, `SELECT DISTINCT s.runtime_id FROM runtime_shares s JOIN tenants t ON t.id = s.tenant_id
+		WHERE t.id = $1 OR t.parent_id = $1 ORDER BY s.runtime_id`, tenantID)
+}
+
 // RuntimeIDs lists the IDs of an organization's connections.
 func (c *Conn) RuntimeIDs(ctx context.Context, orgID string) ([]string, error) {
 	return c.strings(ctx, "SELECT id FROM runtimes WHERE organization_id = $1 ORDER BY id", orgID)
