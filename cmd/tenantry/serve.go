@@ -266,6 +266,9 @@ func background(ctx context.Context, log *slog.Logger, svc *service.Service, ret
 	}
 	hourly()
 	for i := 1; ; i++ {
+		if _, err := svc.SweepNodeStatus(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("node status audit failed", "err", err)
+		}
 		if n, err := svc.SweepInvitations(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("invitation expiry failed", "err", err)
 		} else if n > 0 {

@@ -581,25 +581,56 @@ func (s *Service) RuntimeFailed(ctx context.Context, runtimeID, messageType, fai
 }
 
 // auditNodeStatus audits a node's status change, at most once per node per
-// minute (SPEC §7).
+// minute (SPEC §7); a change held back is written by SweepNodeStatus.
 func (s *Service) auditNodeStatus(ctx context.Context, n tenantry.RuntimeNode, status string) {
 	now := s.now()
-	s.mu.Lock()
-	last := s.nodeAudited[n.ID]
-	if now.Sub(last) < time.Minute {
-		s.mu.Unlock()
-		return
-	}
-	s.nodeAudited[n.ID] = now
-	s.mu.Unlock()
 	r, err := s.db.Read().RuntimeByID(ctx, n.RuntimeID)
 	if err != nil {
 		return
 	}
-	_ = s.db.InTx(ctx, func(tx *store.Tx) error {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		due, err := tx.MarkNodeAudited(ctx, n.ID, status, now, now.Add(-time.Minute))
+		if err != nil || !due {
+			return err
+		}
 		return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime, RuntimeID: r.ID}, now, tenantry.AuditEvent{Action: tenantry.ActionRuntimeNodeStatus,
 			OrganizationID: r.OrganizationID, TargetKind: "runtime", TargetID: r.ID, Details: map[string]any{"node": n.Name, "status": status}})
 	})
+	if err != nil {
+		s.log.WarnContext(ctx, "audit node status", "node", n.ID, "err", err)
+	}
+}
+
+// SweepNodeStatus audits the node status changes the once-a-minute rule held
+// back (a node that connected and left within a minute), so the log ends on
+// each node's real status. The system runs it every minute. It returns how
+// many it wrote.
+func (s *Service) SweepNodeStatus(ctx context.Context) (int, error) {
+	now := s.now()
+	behind, err := s.db.Read().NodesStatusBehind(ctx, now.Add(-time.Minute))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, b := range behind {
+		due := false
+		err := s.db.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			due, err = tx.MarkNodeAudited(ctx, b.NodeID, b.Status, now, now.Add(-time.Minute))
+			if err != nil || !due {
+				return err
+			}
+			return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime, RuntimeID: b.RuntimeID}, now, tenantry.AuditEvent{Action: tenantry.ActionRuntimeNodeStatus,
+				OrganizationID: b.OrganizationID, TargetKind: "runtime", TargetID: b.RuntimeID, Details: map[string]any{"node": b.NodeName, "status": b.Status}})
+		})
+		if err != nil {
+			return n, err
+		}
+		if due {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // RuntimeRefused records a refused connection attempt.

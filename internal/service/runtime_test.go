@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
 	"tenantry/internal/licence"
@@ -358,6 +359,73 @@ func TestRuntime_TwoSessionsOfOneNode(t *testing.T) {
 		}
 		if !lease(fresh) {
 			t.Error("the old session's clean end released the live session's lease")
+		}
+	})
+}
+
+// TestRuntime_NodeStatusAudit: status changes are audited at most once per
+// node per minute, and one held back by that rule is written by the sweep,
+// so the log ends on the node's real status.
+func TestRuntime_NodeStatusAudit(t *testing.T) {
+	dialects(t, rtConfig(), func(t testing.TB, e *env) {
+		o, a := rtOrg(e, "ada@example.com")
+		id, _ := rtRuntime(e, a, "edge")
+		statuses := func() []string {
+			t.Helper()
+			var out []string
+			for _, ev := range e.orgAudit(o.ID) {
+				if ev.Action == tenantry.ActionRuntimeNodeStatus {
+					out = append(out, ev.Details["node"].(string)+"="+ev.Details["status"].(string))
+				}
+			}
+			return out
+		}
+		sweep := func(want int) {
+			t.Helper()
+			if n, err := e.svc.SweepNodeStatus(e.ctx); err != nil || n != want {
+				t.Errorf("SweepNodeStatus = %d, %v; want %d", n, err, want)
+			}
+		}
+		n, err := e.svc.NodeConnected(e.ctx, id, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// It leaves cleanly 30 seconds later: held back, not lost.
+		e.clock.Advance(30 * time.Second)
+		if err := e.svc.NodeDisconnected(e.ctx, n, true); err != nil {
+			t.Fatal(err)
+		}
+		sweep(0)
+		if got := statuses(); !cmp.Equal(got, []string{"a=connected"}) {
+			t.Errorf("within the minute: %v", got)
+		}
+		e.clock.Advance(30 * time.Second)
+		sweep(1)
+		sweep(0)
+		if got := statuses(); !cmp.Equal(got, []string{"a=connected", "a=disconnected"}) {
+			t.Errorf("after the minute: %v", got)
+		}
+		// Back and lost within the minute: the sweep writes only the last.
+		e.clock.Advance(10 * time.Second)
+		n, err = e.svc.NodeConnected(e.ctx, id, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.NodeDisconnected(e.ctx, n, false); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(time.Minute)
+		sweep(1)
+		if got := statuses(); !cmp.Equal(got, []string{"a=connected", "a=disconnected", "a=lost"}) {
+			t.Errorf("after a held-back reconnect and loss: %v", got)
+		}
+		// A change more than a minute after the last is written at once.
+		e.clock.Advance(time.Minute)
+		if _, err := e.svc.NodeConnected(e.ctx, id, "a"); err != nil {
+			t.Fatal(err)
+		}
+		if got := statuses(); len(got) != 4 || got[3] != "a=connected" {
+			t.Errorf("a minute later: %v", got)
 		}
 	})
 }

@@ -92,9 +92,8 @@ type Service struct {
 	wake           func()
 	licences       LicenceVerifier
 
-	mu          sync.Mutex
-	warned      map[string]string    // organization → day its licence warning was logged
-	nodeAudited map[string]time.Time // runtime node → its last audited status change
+	mu     sync.Mutex
+	warned map[string]string // organization → day its licence warning was logged
 
 	signInEmail   RateLimit
 	signInAddress RateLimit
@@ -151,7 +150,6 @@ func New(db *store.DB, cfg Config) *Service {
 		wake:           cfg.MailWake,
 		licences:       cfg.Licences,
 		warned:         map[string]string{},
-		nodeAudited:    map[string]time.Time{},
 		hasher:         secret.NewHasher(),
 		now:            clock,
 		sessions:       cfg.Sessions,

@@ -257,6 +257,50 @@ func (c *Conn) DisconnectNode(ctx context.Context, nodeID, session string, now t
 	return n > 0, err
 }
 
+// nodeStatusSQL is a node's connection status as the audit log names it.
+const nodeStatusSQL = `CASE WHEN n.connected = 1 THEN 'connected' WHEN n.disconnected_at IS NOT NULL THEN 'disconnected' ELSE 'lost' END`
+
+// MarkNodeAudited records status as the node's last audited status at now,
+// unless it already is, or a status was audited after heldBack (the
+// once-a-minute rule). It reports whether the caller should write the event.
+func (c *Conn) MarkNodeAudited(ctx context.Context, nodeID, status string, now, heldBack time.Time) (bool, error) {
+	res, err := c.q.ExecContext(ctx, `UPDATE runtime_nodes SET audited_status = $2, audited_at = $3
+		WHERE id = $1 AND audited_status <> $2 AND (audited_at IS NULL OR audited_at <= $4)`, nodeID, status, now, heldBack)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// NodeStatusBehind is a node whose status changed since it was last audited.
+type NodeStatusBehind struct {
+	NodeID, NodeName, RuntimeID, OrganizationID, Status string
+}
+
+// NodesStatusBehind lists the nodes whose status differs from the one last
+// audited, last audited at or before heldBack: the changes the once-a-minute
+// rule held back.
+func (c *Conn) NodesStatusBehind(ctx context.Context, heldBack time.Time) ([]NodeStatusBehind, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT n.id, n.name, n.runtime_id, r.organization_id, `+nodeStatusSQL+`
+		FROM runtime_nodes n JOIN runtimes r ON r.id = n.runtime_id
+		WHERE (n.audited_at IS NULL OR n.audited_at <= $1) AND n.audited_status <> `+nodeStatusSQL+`
+		ORDER BY n.id`, heldBack)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []NodeStatusBehind
+	for rows.Next() {
+		var b NodeStatusBehind
+		if err := rows.Scan(&b.NodeID, &b.NodeName, &b.RuntimeID, &b.OrganizationID, &b.Status); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
 // AcquireLease makes a node's session the leader of its runtime, or renews
 // its lease, unless another session holds an unexpired one. It reports
 // whether the session leads until now+ttl. The holder is the session, not the

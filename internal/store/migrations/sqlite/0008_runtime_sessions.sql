@@ -5,3 +5,9 @@
 -- disconnected.
 ALTER TABLE runtime_leases ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE runtime_nodes ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
+
+-- The node status last written to the audit log, and when: status changes
+-- are audited at most once per node per minute, and a change held back by
+-- that rule is written by the minute's sweep instead of being lost.
+ALTER TABLE runtime_nodes ADD COLUMN audited_status TEXT NOT NULL DEFAULT '';
+ALTER TABLE runtime_nodes ADD COLUMN audited_at TIMESTAMP;
