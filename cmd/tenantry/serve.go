@@ -152,7 +152,7 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(service.Collectors()...)
 	reg.MustRegister(mail.Collectors()...)
-	hub = runtime.NewHub(svc, runtime.HubOptions{Logger: log})
+	hub = runtime.NewHub(svc, runtime.HubOptions{Logger: log, ClientAddress: api.Proxies(proxies).ClientAddress})
 	// A replica is ready once it hears other replicas' runtime events (at
 	// once on SQLite, after LISTEN on PostgreSQL) and while it does.
 	var listening atomic.Bool

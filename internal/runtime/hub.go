@@ -24,10 +24,11 @@ const pingWrite = 15 * time.Second
 
 // Hub holds the live sessions of nodes connected to this replica.
 type Hub struct {
-	svc      *service.Service
-	log      *slog.Logger
-	now      func() time.Time
-	interval time.Duration // lease renewal and status push
+	svc           *service.Service
+	log           *slog.Logger
+	now           func() time.Time
+	interval      time.Duration // lease renewal and status push
+	clientAddress func(*http.Request) string
 
 	mu       sync.Mutex
 	sessions map[string]map[*session]struct{} // runtime ID → its sessions here
@@ -42,6 +43,9 @@ type HubOptions struct {
 	Now    func() time.Time
 	// LeaseInterval is how often each session renews its node's lease (5 s).
 	LeaseInterval time.Duration
+	// ClientAddress is the address a connection came from, for the audit
+	// log (behind a trusted proxy, the forwarded one); the peer when nil.
+	ClientAddress func(*http.Request) string
 }
 
 // NewHub returns a hub over svc.
@@ -55,9 +59,18 @@ func NewHub(svc *service.Service, opts HubOptions) *Hub {
 	if opts.LeaseInterval == 0 {
 		opts.LeaseInterval = tenantry.PingInterval
 	}
+	if opts.ClientAddress == nil {
+		opts.ClientAddress = func(r *http.Request) string {
+			host, _, err := net.SplitHostPort(r.RemoteAddr)
+			if err != nil {
+				return r.RemoteAddr
+			}
+			return host
+		}
+	}
 	stop, cancel := context.WithCancel(context.Background())
-	return &Hub{svc: svc, log: opts.Logger, now: opts.Now, interval: opts.LeaseInterval, sessions: map[string]map[*session]struct{}{},
-		stop: stop, cancel: cancel}
+	return &Hub{svc: svc, log: opts.Logger, now: opts.Now, interval: opts.LeaseInterval, clientAddress: opts.ClientAddress,
+		sessions: map[string]map[*session]struct{}{}, stop: stop, cancel: cancel}
 }
 
 // session is one node's WebSocket on this replica.
@@ -147,10 +160,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// The session outlives the HTTP request's context but not the hub.
 	ctx := h.stop
-	source, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		source = r.RemoteAddr
-	}
+	source := h.clientAddress(r)
 	if err := h.run(ctx, c, source); err != nil {
 		h.log.Info("runtime session ended", "err", err, "source", r.RemoteAddr)
 	}

@@ -601,6 +601,25 @@ func TestProtocol_RefusalsOfUnprovableRuntimesAudited(t *testing.T) {
 		if evs := p.refusals(id, 1); len(evs) != 1 {
 			t.Errorf("deleted runtime: %d runtime.refused events", len(evs))
 		}
+
+		// Anyone who knows a runtime's ID can be refused: the log takes 20
+		// in a burst per runtime, then one per 30 seconds, not a flood.
+		for range 30 {
+			c, nonce := p.challenge()
+			p.send(c, hello(fresh, name, runtime.Sign(key, nonce, fresh, name)))
+			p.wantRefused("unregistered runtime again", c, runtime.TypeRevoked, runtime.CloseRevoked)
+		}
+		time.Sleep(100 * time.Millisecond) // the hub audits after closing
+		if evs := p.refusals(fresh, 20); len(evs) != 20 {
+			t.Errorf("31 refusals of one runtime: %d runtime.refused events, want 20", len(evs))
+		}
+		p.clock.Advance(30 * time.Second)
+		c, nonce = p.challenge()
+		p.send(c, hello(fresh, name, runtime.Sign(key, nonce, fresh, name)))
+		p.wantRefused("after 30 seconds", c, runtime.TypeRevoked, runtime.CloseRevoked)
+		if evs := p.refusals(fresh, 21); len(evs) != 21 {
+			t.Errorf("a refusal 30 seconds later: %d runtime.refused events, want 21", len(evs))
+		}
 	})
 }
 

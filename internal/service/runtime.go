@@ -471,12 +471,22 @@ func (s *Service) auditRuntimeRefusal(ctx context.Context, runtimeID, code, sour
 	} else if orgID, err = s.db.Read().OrganizationOfAuditTarget(ctx, "runtime", runtimeID); err != nil || orgID == "" {
 		return // never known here: the logs have it
 	}
+	// Anyone who knows a runtime's ID can be refused: the organization's log
+	// takes a bounded number of refusals per runtime; the rest are in the
+	// server's log only.
+	if err := s.allow(ctx, "runtime refusal audit", runtimeID, refusalsAudited, "refusals"); err != nil {
+		s.log.WarnContext(ctx, "runtime refusal not audited: too many for this runtime", "runtime", runtimeID)
+		return
+	}
 	_ = s.db.InTx(ctx, func(tx *store.Tx) error {
 		return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime, RuntimeID: runtimeID, SourceAddress: source}, s.now(), tenantry.AuditEvent{
 			Action: tenantry.ActionRuntimeRefused, OrganizationID: orgID, TargetKind: "runtime", TargetID: runtimeID,
 			Details: map[string]any{"code": code}})
 	})
 }
+
+// refusalsAudited bounds the refused connection attempts audited per runtime.
+var refusalsAudited = RateLimit{Burst: 20, Every: 30 * time.Second}
 
 // NodeRuntime returns what a connecting node needs: its runtime (with the
 // registered key) and the shared tenants. Errors: not_found (deleted or never
