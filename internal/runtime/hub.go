@@ -73,6 +73,11 @@ func NewHub(svc *service.Service, opts HubOptions) *Hub {
 		sessions: map[string]map[*session]struct{}{}, stop: stop, cancel: cancel}
 }
 
+// dbTimeout bounds a session's database calls: a renewal that cannot finish
+// well within the lease steps the node down instead of leaving it leading
+// on a lease that lapsed.
+const dbTimeout = tenantry.LeaseTTL / 3
+
 // session is one node's WebSocket on this replica.
 type session struct {
 	conn   *websocket.Conn
@@ -274,7 +279,12 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 			c.Close(websocket.StatusGoingAway, "the platform is shutting down")
 			return ctx.Err()
 		case rep := <-reports:
-			if err := h.svc.NodeReported(ctx, node, service.NodeReport(rep)); err != nil {
+			// Database calls are bounded: a stalled database must not hold
+			// the session loop past the lease it renews.
+			rctx, cancel := context.WithTimeout(ctx, dbTimeout)
+			err := h.svc.NodeReported(rctx, node, service.NodeReport(rep))
+			cancel()
+			if err != nil {
 				h.log.Warn("record node report", "err", err)
 			}
 		case <-tick.C:
@@ -289,7 +299,9 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 			if touch {
 				lastPing = h.now()
 			}
-			now, err := h.svc.NodeLease(ctx, node, touch)
+			lctx, cancel := context.WithTimeout(ctx, dbTimeout)
+			now, err := h.svc.NodeLease(lctx, node, touch)
+			cancel()
 			if tenantry.IsCode(err, tenantry.CodeNotFound) {
 				// Deleted where no event reached this replica (the operator's
 				// command on SQLite): the lease tells.
