@@ -148,6 +148,20 @@ func newPlatform(t testing.TB, d store.Dialect, leaseInterval time.Duration) *pl
 	return p
 }
 
+// adaIn signs Ada in and returns her acting in tenantID.
+func (p *platform) adaIn(tenantID string) *service.Actor {
+	p.t.Helper()
+	token, _, err := p.svc.SignIn(p.ctx, service.SignInRequest{Email: "ada@example.com", Password: password, SourceAddress: "192.0.2.1"})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	a, err := p.svc.Authenticate(p.ctx, service.Credentials{Token: token, Tenant: tenantID, RequestID: "req-test", SourceAddress: "192.0.2.1"})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return a
+}
+
 // orgTenant creates a member tenant of the organization administered by Ada.
 func (p *platform) orgTenant(name string) tenantry.Tenant {
 	p.t.Helper()
@@ -740,14 +754,7 @@ func TestProtocol_SharesArePushed(t *testing.T) {
 		}
 
 		// Renaming a shared tenant: the nodes hear the new name.
-		token, _, err := p.svc.SignIn(p.ctx, service.SignInRequest{Email: "ada@example.com", Password: password, SourceAddress: "192.0.2.1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		inOther, err := p.svc.Authenticate(p.ctx, service.Credentials{Token: token, Tenant: p.other.ID, RequestID: "req-test", SourceAddress: "192.0.2.1"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		inOther := p.adaIn(p.other.ID)
 		newName := "other-renamed"
 		if _, err := p.svc.UpdateTenant(p.ctx, inOther, &newName, nil); err != nil {
 			t.Fatal(err)
@@ -841,14 +848,7 @@ func TestProtocol_RevocationClosesEverySession(t *testing.T) {
 func TestProtocol_AgentTakesLargeShareLists(t *testing.T) {
 	storetest.Dialects(t, func(t testing.TB, d store.Dialect) {
 		p := newPlatform(t, d, 50*time.Millisecond)
-		token, _, err := p.svc.SignIn(p.ctx, service.SignInRequest{Email: "ada@example.com", Password: password, SourceAddress: "192.0.2.1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		inShared, err := p.svc.Authenticate(p.ctx, service.Credentials{Token: token, Tenant: p.shared.ID, RequestID: "req-test", SourceAddress: "192.0.2.1"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		inShared := p.adaIn(p.shared.ID)
 		const subtenants = 400
 		ids := []string{p.shared.ID}
 		for i := range subtenants {

@@ -178,6 +178,17 @@ func TestRuntime_ConcurrentRegistration(t *testing.T) {
 	})
 }
 
+// rtLease renews n's lease (recording that it was heard from) and reports
+// whether it leads.
+func rtLease(t testing.TB, e *env, n tenantry.RuntimeNode) bool {
+	t.Helper()
+	ok, err := e.svc.NodeLease(e.ctx, n, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
 // TestRuntime_LeaseAndStatus drives the node methods the hub uses with the
 // service's clock: one leader at a time, a new one only after the lease
 // lapses; online within the health window; offline after a clean
@@ -201,14 +212,7 @@ func TestRuntime_LeaseAndStatus(t *testing.T) {
 			}
 			return string(d.Status) + ":" + strings.Join(out, ",")
 		}
-		lease := func(n tenantry.RuntimeNode) bool {
-			t.Helper()
-			ok, err := e.svc.NodeLease(e.ctx, n, true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ok
-		}
+		lease := func(n tenantry.RuntimeNode) bool { t.Helper(); return rtLease(t, e, n) }
 		if got := status(detail()); got != "unknown:" {
 			t.Errorf("no nodes: %s", got)
 		}
@@ -305,14 +309,7 @@ func TestRuntime_TwoSessionsOfOneNode(t *testing.T) {
 	dialects(t, rtConfig(), func(t testing.TB, e *env) {
 		_, a := rtOrg(e, "ada@example.com")
 		id, _ := rtRuntime(e, a, "edge")
-		lease := func(n tenantry.RuntimeNode) bool {
-			t.Helper()
-			ok, err := e.svc.NodeLease(e.ctx, n, true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ok
-		}
+		lease := func(n tenantry.RuntimeNode) bool { t.Helper(); return rtLease(t, e, n) }
 		old, err := e.svc.NodeConnected(e.ctx, id, "a")
 		if err != nil {
 			t.Fatal(err)
