@@ -73,10 +73,14 @@ func NewHub(svc *service.Service, opts HubOptions) *Hub {
 		sessions: map[string]map[*session]struct{}{}, stop: stop, cancel: cancel}
 }
 
-// dbTimeout bounds a session's database calls: a renewal that cannot finish
-// well within the lease steps the node down instead of leaving it leading
-// on a lease that lapsed.
-const dbTimeout = tenantry.LeaseTTL / 3
+// A session's waits are bounded so that a leader learns it lost its lease
+// before the lease lapses: from the last renewal, the next tick (5 s), one
+// other database call (3 s), the ping (2 s) and the renewal (3 s) end by 13 s
+// of the lease's 15, and a failed renewal steps the node down.
+const (
+	dbTimeout   = 3 * time.Second
+	pingTimeout = 2 * time.Second
+)
 
 // session is one node's WebSocket on this replica.
 type session struct {
@@ -289,7 +293,7 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 			}
 		case <-tick.C:
 			// A node that cannot answer a ping is gone: stop renewing for it.
-			pctx, cancel := context.WithTimeout(ctx, h.interval)
+			pctx, cancel := context.WithTimeout(ctx, min(h.interval, pingTimeout))
 			err := c.Ping(pctx)
 			cancel()
 			if err != nil {
@@ -325,14 +329,18 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 				c.Close(CloseRevoked, "revoked")
 				return errors.New("revoked")
 			}
-			_, shares, err := h.svc.NodeRuntime(ctx, rt.ID)
+			dctx, cancel := context.WithTimeout(ctx, dbTimeout)
+			_, shares, err := h.svc.NodeRuntime(dctx, rt.ID)
+			cancel()
 			if tenantry.IsCode(err, tenantry.CodeNotFound) {
 				_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection was deleted"})
 				c.Close(CloseRevoked, "revoked")
 				return errors.New("revoked")
 			}
 			if err != nil {
-				h.svc.RuntimeFailed(ctx, rt.ID, TypeTenants, "read shares: "+err.Error())
+				fctx, cancel := context.WithTimeout(ctx, dbTimeout)
+				h.svc.RuntimeFailed(fctx, rt.ID, TypeTenants, "read shares: "+err.Error())
+				cancel()
 				continue
 			}
 			if err := h.push(ctx, c, rt.ID, Message{Type: TypeTenants, Tenants: tenantsOf(shares)}); err != nil {

@@ -475,7 +475,11 @@ func (s *Service) auditRuntimeRefusal(ctx context.Context, runtimeID, code, sour
 	// takes a bounded number of refusals per runtime; the rest are in the
 	// server's log only.
 	if err := s.allow(ctx, "runtime refusal audit", runtimeID, refusalsAudited, "refusals"); err != nil {
-		s.log.WarnContext(ctx, "runtime refusal not audited: too many for this runtime", "runtime", runtimeID)
+		if tenantry.IsCode(err, tenantry.CodeRateLimited) {
+			s.log.WarnContext(ctx, "runtime refusal not audited: too many for this runtime", "runtime", runtimeID)
+		} else {
+			s.log.ErrorContext(ctx, "runtime refusal not audited", "runtime", runtimeID, "err", err)
+		}
 		return
 	}
 	_ = s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -541,7 +545,7 @@ func (s *Service) NodeReported(ctx context.Context, n tenantry.RuntimeNode, rep 
 	if len(rep.IPAddresses) > 32 {
 		rep.IPAddresses = rep.IPAddresses[:32]
 	}
-	return s.db.Read().ReportNode(ctx, n.ID, clip(rep.Hostname, 255), rep.IPAddresses, clip(rep.Version, 64), clip(rep.Status, 32), s.now())
+	return s.db.Read().ReportNode(ctx, n.ID, n.Session, clip(rep.Hostname, 255), rep.IPAddresses, clip(rep.Version, 64), clip(rep.Status, 32), s.now())
 }
 
 // NodeLease renews the node's leadership lease, or takes it once the last
@@ -551,7 +555,7 @@ func (s *Service) NodeLease(ctx context.Context, n tenantry.RuntimeNode, touch b
 	c := s.db.Read()
 	now := s.now()
 	if touch {
-		if err := c.PingNode(ctx, n.ID, now); err != nil {
+		if err := c.PingNode(ctx, n.ID, n.Session, now); err != nil {
 			return false, err
 		}
 	}

@@ -357,6 +357,24 @@ func TestRuntime_TwoSessionsOfOneNode(t *testing.T) {
 		if !lease(fresh) {
 			t.Error("the old session's clean end released the live session's lease")
 		}
+
+		// The other way round: a third session connects and leaves cleanly
+		// while the leading one lives on. The leader's next renewal says the
+		// node is connected again.
+		third, err := e.svc.NodeConnected(e.ctx, id, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.NodeDisconnected(e.ctx, third, true); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(time.Second)
+		if !lease(fresh) {
+			t.Error("the leader lost its lease to a session that came and went")
+		}
+		if d, err := e.svc.Runtime(e.ctx, a, id); err != nil || len(d.Nodes) != 1 || d.Nodes[0].Status != tenantry.StatusLeader || !d.Nodes[0].Connected {
+			t.Errorf("after a newer session ended: %+v, %v", d.Nodes, err)
+		}
 	})
 }
 

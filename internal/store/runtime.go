@@ -224,17 +224,22 @@ func (c *Conn) ConnectNode(ctx context.Context, id, runtimeID, name, session str
 	return n, notFound(err, "no such node")
 }
 
-// ReportNode records a node's report.
-func (c *Conn) ReportNode(ctx context.Context, nodeID, hostname string, ips []string, version, status string, now time.Time) error {
+// ReportNode records a node's report, heard on session: the node is
+// connected, through that session.
+func (c *Conn) ReportNode(ctx context.Context, nodeID, session, hostname string, ips []string, version, status string, now time.Time) error {
 	b, _ := json.Marshal(ips)
-	_, err := c.q.ExecContext(ctx, `UPDATE runtime_nodes SET hostname = $2, ip_addresses = $3, version = $4, reported_status = $5,
-		reported_at = $6, last_ping_at = $6 WHERE id = $1`, nodeID, hostname, string(b), version, status, now)
+	_, err := c.q.ExecContext(ctx, `UPDATE runtime_nodes SET hostname = $3, ip_addresses = $4, version = $5, reported_status = $6,
+		reported_at = $7, last_ping_at = $7, connected = 1, disconnected_at = NULL, session_id = $2 WHERE id = $1`,
+		nodeID, session, hostname, string(b), version, status, now)
 	return err
 }
 
-// PingNode records that a node was heard from.
-func (c *Conn) PingNode(ctx context.Context, nodeID string, now time.Time) error {
-	_, err := c.q.ExecContext(ctx, "UPDATE runtime_nodes SET last_ping_at = $2 WHERE id = $1 AND (last_ping_at IS NULL OR last_ping_at < $2)", nodeID, now)
+// PingNode records that a node was heard from on session: the node is
+// connected, through that session (another session of the same name may
+// have ended meanwhile).
+func (c *Conn) PingNode(ctx context.Context, nodeID, session string, now time.Time) error {
+	_, err := c.q.ExecContext(ctx, `UPDATE runtime_nodes SET last_ping_at = $3, connected = 1, disconnected_at = NULL, session_id = $2
+		WHERE id = $1 AND (last_ping_at IS NULL OR last_ping_at < $3)`, nodeID, session, now)
 	return err
 }
 

@@ -12,7 +12,7 @@ func (s *Server) routes() {
 	m := s.mux
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(staticFiles)))
 	m.HandleFunc("GET /{$}", s.handleHome)
-	m.HandleFunc("/", s.handleNotFound)
+	m.HandleFunc("GET /", s.handleNotFound) // GET only: other methods keep the mux's 405
 
 	m.HandleFunc("GET /signin", s.handleSignInPage)
 	m.HandleFunc("POST /signin", s.handleSignIn)

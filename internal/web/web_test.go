@@ -235,6 +235,16 @@ func TestWeb_FirstRunAndSignIn(t *testing.T) {
 		t.Errorf("unknown page: %d %q", p.status, p.doc.Find("h1").Text())
 	}
 	checkAccessible(t, "not found", p)
+	// Other methods keep the mux's answer: 405 with Allow.
+	req, _ := http.NewRequest(http.MethodPut, s.srv.URL+"/signin", nil)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") == "" {
+		t.Errorf("PUT /signin: %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+	}
 }
 
 func TestWeb_OrganizationPage(t *testing.T) {

@@ -11,3 +11,7 @@ ALTER TABLE runtime_nodes ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
 -- that rule is written by the minute's sweep instead of being lost.
 ALTER TABLE runtime_nodes ADD COLUMN audited_status TEXT NOT NULL DEFAULT '';
 ALTER TABLE runtime_nodes ADD COLUMN audited_at TIMESTAMP;
+-- Nodes known before this migration start from their present status, so the
+-- first sweep does not write an event for every node ever seen.
+UPDATE runtime_nodes SET audited_status = CASE WHEN connected = 1 THEN 'connected'
+    WHEN disconnected_at IS NOT NULL THEN 'disconnected' ELSE 'lost' END;
