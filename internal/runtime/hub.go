@@ -98,12 +98,7 @@ func (h *Hub) Notify(ev service.RuntimeEvent) {
 		if ev.Revoked {
 			// Revocation does not wait for the session's loop: the node is
 			// told and its connection closed at once.
-			go func(c *websocket.Conn) {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection was deleted"})
-				c.Close(CloseRevoked, "revoked")
-			}(s.conn)
+			go revoke(context.Background(), s.conn, "the runtime connection was deleted")
 			continue
 		}
 		select {
@@ -171,7 +166,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := h.stop
 	source := h.clientAddress(r)
 	if err := h.run(ctx, c, source); err != nil {
-		h.log.Info("runtime session ended", "err", err, "source", r.RemoteAddr)
+		h.log.Info("runtime session ended", "err", err, "source", source)
 	}
 }
 
@@ -201,10 +196,9 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 	if h.now().Sub(issued) > tenantry.ChallengeTTL {
 		return refuse(CloseUnauthorized, "the challenge expired")
 	}
-	rt, shares, err := h.svc.NodeRuntime(ctx, hello.RuntimeID)
+	rt, err := h.svc.RegisteredRuntime(ctx, hello.RuntimeID)
 	if tenantry.IsCode(err, tenantry.CodeNotFound) {
-		_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection does not exist or was deleted"})
-		c.Close(CloseRevoked, "revoked")
+		revoke(ctx, c, "the runtime connection does not exist or was deleted")
 		h.svc.RuntimeRefused(ctx, hello.RuntimeID, "unknown, unregistered or deleted runtime", source)
 		return errors.New("unknown runtime")
 	}
@@ -230,9 +224,9 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 	defer func() { h.svc.NodeDisconnected(context.Background(), node, clean) }()
 	// Registered first, read second: a change made in between is either in
 	// what is read now or arrives as an event.
-	if _, shares, err = h.svc.NodeRuntime(ctx, rt.ID); err != nil {
-		_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection was deleted"})
-		c.Close(CloseRevoked, "revoked")
+	_, shares, err := h.svc.NodeRuntime(ctx, rt.ID)
+	if err != nil {
+		revoke(ctx, c, "the runtime connection was deleted")
 		return err
 	}
 
@@ -309,8 +303,7 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 			if tenantry.IsCode(err, tenantry.CodeNotFound) {
 				// Deleted where no event reached this replica (the operator's
 				// command on SQLite): the lease tells.
-				_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection was deleted"})
-				c.Close(CloseRevoked, "revoked")
+				revoke(ctx, c, "the runtime connection was deleted")
 				return errors.New("revoked")
 			}
 			if err != nil {
@@ -325,16 +318,14 @@ func (h *Hub) run(ctx context.Context, c *websocket.Conn, source string) error {
 			}
 		case ev := <-s.events:
 			if ev.Revoked {
-				_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection was deleted"})
-				c.Close(CloseRevoked, "revoked")
+				revoke(ctx, c, "the runtime connection was deleted")
 				return errors.New("revoked")
 			}
 			dctx, cancel := context.WithTimeout(ctx, dbTimeout)
 			_, shares, err := h.svc.NodeRuntime(dctx, rt.ID)
 			cancel()
 			if tenantry.IsCode(err, tenantry.CodeNotFound) {
-				_ = write(ctx, c, Message{Type: TypeRevoked, Reason: "the runtime connection was deleted"})
-				c.Close(CloseRevoked, "revoked")
+				revoke(ctx, c, "the runtime connection was deleted")
 				return errors.New("revoked")
 			}
 			if err != nil {
@@ -365,6 +356,13 @@ func tenantsOf(shares []tenantry.RuntimeShare) []Tenant {
 		out = append(out, Tenant{ID: s.Tenant.ID, Name: s.Tenant.FullName()})
 	}
 	return out
+}
+
+// revoke tells a node its connection was revoked, with the reason, and
+// closes it.
+func revoke(ctx context.Context, c *websocket.Conn, reason string) {
+	_ = write(ctx, c, Message{Type: TypeRevoked, Reason: reason})
+	c.Close(CloseRevoked, "revoked")
 }
 
 func write(ctx context.Context, c *websocket.Conn, m Message) error {

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,7 +124,7 @@ func (s *Service) CreateRuntime(ctx context.Context, a *Actor, name string, tena
 		if err := tx.CreateRuntime(ctx, r, hash); err != nil {
 			return err
 		}
-		if err := tx.SetRuntimeShares(ctx, r.ID, shares, now); err != nil {
+		if _, _, err := tx.SetRuntimeShares(ctx, r.ID, shares, now); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionRuntimeCreated, OrganizationID: o.ID,
@@ -148,6 +149,11 @@ func (s *Service) Runtimes(ctx context.Context, a *Actor) ([]RuntimeSummary, err
 	if err != nil {
 		return nil, err
 	}
+	return s.runtimeSummaries(ctx, c, rs)
+}
+
+// runtimeSummaries gives each connection its status.
+func (s *Service) runtimeSummaries(ctx context.Context, c *store.Conn, rs []tenantry.Runtime) ([]RuntimeSummary, error) {
 	out := make([]RuntimeSummary, 0, len(rs))
 	for _, r := range rs {
 		d, err := s.runtimeDetail(ctx, c, r)
@@ -163,18 +169,24 @@ func (s *Service) Runtimes(ctx context.Context, a *Actor) ([]RuntimeSummary, err
 // nodes and shares. Organization administrators only. Errors: not_found.
 func (s *Service) Runtime(ctx context.Context, a *Actor, id string) (RuntimeDetail, error) {
 	c := s.db.Read()
-	o, err := s.requireOrgAdmin(ctx, c, a)
-	if err != nil {
-		return RuntimeDetail{}, err
-	}
-	if !ValidID(id) {
-		return RuntimeDetail{}, tenantry.Errorf(tenantry.CodeNotFound, "no such runtime connection")
-	}
-	r, err := c.Runtime(ctx, o.ID, strings.ToLower(id))
+	r, err := s.orgRuntime(ctx, c, a, id)
 	if err != nil {
 		return RuntimeDetail{}, err
 	}
 	return s.runtimeDetail(ctx, c, r)
+}
+
+// orgRuntime returns one of the current organization's connections, for its
+// administrators. Errors: unauthenticated, forbidden, not_found.
+func (s *Service) orgRuntime(ctx context.Context, c *store.Conn, a *Actor, id string) (tenantry.Runtime, error) {
+	o, err := s.requireOrgAdmin(ctx, c, a)
+	if err != nil {
+		return tenantry.Runtime{}, err
+	}
+	if !ValidID(id) {
+		return tenantry.Runtime{}, tenantry.Errorf(tenantry.CodeNotFound, "no such runtime connection")
+	}
+	return c.Runtime(ctx, o.ID, strings.ToLower(id))
 }
 
 func (s *Service) runtimeDetail(ctx context.Context, c *store.Conn, r tenantry.Runtime) (RuntimeDetail, error) {
@@ -224,30 +236,17 @@ func versionLess(a, b string) bool {
 	}
 	pa, pb := strings.Split(strings.TrimPrefix(a, "v"), "."), strings.Split(strings.TrimPrefix(b, "v"), ".")
 	for i := 0; i < len(pa) && i < len(pb); i++ {
-		na, ea := atoiOK(pa[i])
-		nb, eb := atoiOK(pb[i])
-		if ea && eb && na != nb {
+		na, ea := strconv.Atoi(pa[i])
+		nb, eb := strconv.Atoi(pb[i])
+		numeric := ea == nil && eb == nil
+		if numeric && na != nb {
 			return na < nb
 		}
-		if !(ea && eb) && pa[i] != pb[i] {
+		if !numeric && pa[i] != pb[i] {
 			return pa[i] < pb[i]
 		}
 	}
 	return len(pa) < len(pb)
-}
-
-func atoiOK(s string) (int, bool) {
-	n := 0
-	if s == "" {
-		return 0, false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
 }
 
 // UpdateRuntime renames a connection and/or replaces its shared tenants: a
@@ -296,29 +295,18 @@ func (s *Service) UpdateRuntime(ctx context.Context, a *Actor, id string, name *
 			if err != nil {
 				return err
 			}
-			current, err := tx.RuntimeShares(ctx, r.ID)
+			added, removed, err := tx.SetRuntimeShares(ctx, r.ID, shares, now)
 			if err != nil {
 				return err
 			}
-			have := map[string]bool{}
-			for _, c := range current {
-				have[c.Tenant.ID] = true
-			}
-			adds := 0
-			for _, id := range shares {
-				if !have[id] {
-					adds++
-				}
-			}
-			if adds > 0 {
+			if added > 0 {
+				// Adding a share is an addition: refused (and rolled back)
+				// under a licence that does not allow additions now.
 				if err := s.checkLicence(o.Licence, now); err != nil {
 					return err
 				}
 			}
-			if err := tx.SetRuntimeShares(ctx, r.ID, shares, now); err != nil {
-				return err
-			}
-			changedShares = adds > 0 || len(shares) != len(current)
+			changedShares = added+removed > 0
 			details["tenants"] = shares
 		}
 		if len(details) == 0 {
@@ -368,14 +356,15 @@ func (s *Service) DeleteRuntime(ctx context.Context, a *Actor, id string) error 
 // RuntimeFailures lists one page of a connection's failed pushes of the last
 // 30 days. Organization administrators only. Errors: not_found, invalid.
 func (s *Service) RuntimeFailures(ctx context.Context, a *Actor, id string, p Page) ([]store.RuntimeFailure, int, Page, error) {
-	d, err := s.Runtime(ctx, a, id)
+	c := s.db.Read()
+	r, err := s.orgRuntime(ctx, c, a, id)
 	if err != nil {
 		return nil, 0, p, err
 	}
 	if p, err = p.validate(); err != nil {
 		return nil, 0, p, err
 	}
-	fs, total, err := s.db.Read().RuntimeFailures(ctx, d.Runtime.ID, s.now().Add(-tenantry.FailureRetention), p.offset(), p.PageSize)
+	fs, total, err := c.RuntimeFailures(ctx, r.ID, s.now().Add(-tenantry.FailureRetention), p.offset(), p.PageSize)
 	return fs, total, p, err
 }
 
@@ -390,15 +379,7 @@ func (s *Service) TenantRuntimes(ctx context.Context, a *Actor) ([]RuntimeSummar
 	if err != nil {
 		return nil, err
 	}
-	out := make([]RuntimeSummary, 0, len(rs))
-	for _, r := range rs {
-		d, err := s.runtimeDetail(ctx, c, r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d.RuntimeSummary)
-	}
-	return out, nil
+	return s.runtimeSummaries(ctx, c, rs)
 }
 
 // RegisterRuntime spends an installation token for a node's public key and
@@ -492,23 +473,29 @@ func (s *Service) auditRuntimeRefusal(ctx context.Context, runtimeID, code, sour
 // refusalsAudited bounds the refused connection attempts audited per runtime.
 var refusalsAudited = RateLimit{Burst: 20, Every: 30 * time.Second}
 
-// NodeRuntime returns what a connecting node needs: its runtime (with the
-// registered key) and the shared tenants. Errors: not_found (deleted or never
-// registered).
-func (s *Service) NodeRuntime(ctx context.Context, runtimeID string) (tenantry.Runtime, []tenantry.RuntimeShare, error) {
+// RegisteredRuntime returns the runtime a connecting node names, with its
+// registered key, for the node to prove itself. Errors: not_found (deleted or
+// never registered).
+func (s *Service) RegisteredRuntime(ctx context.Context, runtimeID string) (tenantry.Runtime, error) {
 	notFound := tenantry.Errorf(tenantry.CodeNotFound, "no such runtime connection")
 	if !ValidID(runtimeID) {
-		return tenantry.Runtime{}, nil, notFound
+		return tenantry.Runtime{}, notFound
 	}
-	c := s.db.Read()
-	r, err := c.RuntimeByID(ctx, strings.ToLower(runtimeID))
+	r, err := s.db.Read().RuntimeByID(ctx, strings.ToLower(runtimeID))
+	if err == nil && r.PublicKey == "" {
+		return r, notFound
+	}
+	return r, err
+}
+
+// NodeRuntime returns what a connected node needs: its runtime and the
+// shared tenants. Errors: not_found (deleted or never registered).
+func (s *Service) NodeRuntime(ctx context.Context, runtimeID string) (tenantry.Runtime, []tenantry.RuntimeShare, error) {
+	r, err := s.RegisteredRuntime(ctx, runtimeID)
 	if err != nil {
 		return r, nil, err
 	}
-	if r.PublicKey == "" {
-		return r, nil, notFound
-	}
-	shares, err := c.RuntimeShares(ctx, r.ID)
+	shares, err := s.db.Read().RuntimeShares(ctx, r.ID)
 	return r, shares, err
 }
 
@@ -521,7 +508,7 @@ func (s *Service) NodeConnected(ctx context.Context, runtimeID, nodeName string)
 	}
 	n, err := s.db.Read().ConnectNode(ctx, newID(), runtimeID, nodeName, newID(), s.now())
 	if err == nil {
-		s.auditNodeStatus(ctx, n, "connected")
+		s.auditNodeStatus(ctx, n.ID, n.Name, n.RuntimeID, "connected")
 	}
 	return n, err
 }
@@ -581,7 +568,7 @@ func (s *Service) NodeDisconnected(ctx context.Context, n tenantry.RuntimeNode, 
 		if !clean {
 			status = "lost"
 		}
-		s.auditNodeStatus(ctx, n, status)
+		s.auditNodeStatus(ctx, n.ID, n.Name, n.RuntimeID, status)
 	}
 	return err
 }
@@ -594,25 +581,28 @@ func (s *Service) RuntimeFailed(ctx context.Context, runtimeID, messageType, fai
 	}
 }
 
-// auditNodeStatus audits a node's status change, at most once per node per
-// minute (SPEC §7); a change held back is written by SweepNodeStatus.
-func (s *Service) auditNodeStatus(ctx context.Context, n tenantry.RuntimeNode, status string) {
+// auditNodeStatus writes a node's status change to its organization's log,
+// at most once per node per minute (SPEC §7): a change held back is written
+// by SweepNodeStatus. It reports whether it wrote.
+func (s *Service) auditNodeStatus(ctx context.Context, nodeID, nodeName, runtimeID, status string) (bool, error) {
 	now := s.now()
-	r, err := s.db.Read().RuntimeByID(ctx, n.RuntimeID)
-	if err != nil {
-		return
-	}
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		due, err := tx.MarkNodeAudited(ctx, n.ID, status, now, now.Add(-time.Minute))
-		if err != nil || !due {
+	due := false
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if due, err = tx.MarkNodeAudited(ctx, nodeID, status, now, now.Add(-time.Minute)); err != nil || !due {
+			return err
+		}
+		r, err := tx.RuntimeByID(ctx, runtimeID)
+		if err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime, RuntimeID: r.ID}, now, tenantry.AuditEvent{Action: tenantry.ActionRuntimeNodeStatus,
-			OrganizationID: r.OrganizationID, TargetKind: "runtime", TargetID: r.ID, Details: map[string]any{"node": n.Name, "status": status}})
+			OrganizationID: r.OrganizationID, TargetKind: "runtime", TargetID: r.ID, Details: map[string]any{"node": nodeName, "status": status}})
 	})
 	if err != nil {
-		s.log.WarnContext(ctx, "audit node status", "node", n.ID, "err", err)
+		s.log.WarnContext(ctx, "audit node status", "node", nodeID, "err", err)
 	}
+	return due && err == nil, err
 }
 
 // SweepNodeStatus audits the node status changes the once-a-minute rule held
@@ -620,27 +610,17 @@ func (s *Service) auditNodeStatus(ctx context.Context, n tenantry.RuntimeNode, s
 // each node's real status. The system runs it every minute. It returns how
 // many it wrote.
 func (s *Service) SweepNodeStatus(ctx context.Context) (int, error) {
-	now := s.now()
-	behind, err := s.db.Read().NodesStatusBehind(ctx, now.Add(-time.Minute))
+	behind, err := s.db.Read().NodesStatusBehind(ctx, s.now().Add(-time.Minute))
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, b := range behind {
-		due := false
-		err := s.db.InTx(ctx, func(tx *store.Tx) error {
-			var err error
-			due, err = tx.MarkNodeAudited(ctx, b.NodeID, b.Status, now, now.Add(-time.Minute))
-			if err != nil || !due {
-				return err
-			}
-			return s.audit(ctx, tx, &Actor{Kind: tenantry.ActorRuntime, RuntimeID: b.RuntimeID}, now, tenantry.AuditEvent{Action: tenantry.ActionRuntimeNodeStatus,
-				OrganizationID: b.OrganizationID, TargetKind: "runtime", TargetID: b.RuntimeID, Details: map[string]any{"node": b.NodeName, "status": b.Status}})
-		})
+		wrote, err := s.auditNodeStatus(ctx, b.NodeID, b.NodeName, b.RuntimeID, b.Status)
 		if err != nil {
 			return n, err
 		}
-		if due {
+		if wrote {
 			n++
 		}
 	}

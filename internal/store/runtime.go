@@ -116,11 +116,11 @@ func (tx *Tx) SpendInstallationToken(ctx context.Context, id, publicKey string, 
 }
 
 // SetRuntimeShares replaces a connection's shared tenants, keeping the date
-// of those that stay.
-func (tx *Tx) SetRuntimeShares(ctx context.Context, runtimeID string, tenantIDs []string, now time.Time) error {
+// of those that stay. It returns how many shares it added and removed.
+func (tx *Tx) SetRuntimeShares(ctx context.Context, runtimeID string, tenantIDs []string, now time.Time) (added, removed int, err error) {
 	current, err := tx.RuntimeShares(ctx, runtimeID)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	keep := map[string]bool{}
 	for _, id := range tenantIDs {
@@ -129,8 +129,9 @@ func (tx *Tx) SetRuntimeShares(ctx context.Context, runtimeID string, tenantIDs 
 	for _, s := range current {
 		if !keep[s.Tenant.ID] {
 			if _, err := tx.q.ExecContext(ctx, "DELETE FROM runtime_shares WHERE runtime_id = $1 AND tenant_id = $2", runtimeID, s.Tenant.ID); err != nil {
-				return err
+				return added, removed, err
 			}
+			removed++
 		}
 		delete(keep, s.Tenant.ID)
 	}
@@ -140,10 +141,11 @@ func (tx *Tx) SetRuntimeShares(ctx context.Context, runtimeID string, tenantIDs 
 		}
 		delete(keep, id)
 		if _, err := tx.q.ExecContext(ctx, "INSERT INTO runtime_shares (runtime_id, tenant_id, associated_at) VALUES ($1, $2, $3)", runtimeID, id, now); err != nil {
-			return err
+			return added, removed, err
 		}
+		added++
 	}
-	return nil
+	return added, removed, nil
 }
 
 // RuntimeShares lists the tenants a connection is shared with, by name.
@@ -280,15 +282,15 @@ func (c *Conn) MarkNodeAudited(ctx context.Context, nodeID, status string, now, 
 
 // NodeStatusBehind is a node whose status changed since it was last audited.
 type NodeStatusBehind struct {
-	NodeID, NodeName, RuntimeID, OrganizationID, Status string
+	NodeID, NodeName, RuntimeID, Status string
 }
 
 // NodesStatusBehind lists the nodes whose status differs from the one last
 // audited, last audited at or before heldBack: the changes the once-a-minute
 // rule held back.
 func (c *Conn) NodesStatusBehind(ctx context.Context, heldBack time.Time) ([]NodeStatusBehind, error) {
-	rows, err := c.q.QueryContext(ctx, `SELECT n.id, n.name, n.runtime_id, r.organization_id, `+nodeStatusSQL+`
-		FROM runtime_nodes n JOIN runtimes r ON r.id = n.runtime_id
+	rows, err := c.q.QueryContext(ctx, `SELECT n.id, n.name, n.runtime_id, `+nodeStatusSQL+`
+		FROM runtime_nodes n
 		WHERE (n.audited_at IS NULL OR n.audited_at <= $1) AND n.audited_status <> `+nodeStatusSQL+`
 		ORDER BY n.id`, heldBack)
 	if err != nil {
@@ -298,7 +300,7 @@ func (c *Conn) NodesStatusBehind(ctx context.Context, heldBack time.Time) ([]Nod
 	var out []NodeStatusBehind
 	for rows.Next() {
 		var b NodeStatusBehind
-		if err := rows.Scan(&b.NodeID, &b.NodeName, &b.RuntimeID, &b.OrganizationID, &b.Status); err != nil {
+		if err := rows.Scan(&b.NodeID, &b.NodeName, &b.RuntimeID, &b.Status); err != nil {
 			return nil, err
 		}
 		out = append(out, b)
