@@ -43,8 +43,10 @@ type Hasher struct {
 func NewHasher() *Hasher {
 	h := &Hasher{slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	// The dummy hash is verified when there is no real one (unknown or pending
-	// account), so that every failed sign-in costs the same time.
-	h.dummy = h.hash([]byte("tenantry dummy password"), make([]byte, argonSaltLen))
+	// account), so that every failed sign-in costs the same time. Only its
+	// parameters count (the check never matches), so it is written, not
+	// computed: no argon2id run at every start.
+	h.dummy = phcString(make([]byte, argonSaltLen), make([]byte, argonKeyLen))
 	return h
 }
 
@@ -76,7 +78,11 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 }
 
 func (h *Hasher) hash(password, salt []byte) string {
-	key := argon2.IDKey(password, salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return phcString(salt, argon2.IDKey(password, salt, argonTime, argonMemory, argonThreads, argonKeyLen))
+}
+
+// phcString is a hash in PHC form with this package's parameters.
+func phcString(salt, key []byte) string {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key))

@@ -21,7 +21,7 @@ import (
 var phcPattern = regexp.MustCompile(`^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`)
 
 // Each argon2id hash at SPEC parameters takes tens of milliseconds, so the test
-// makes only a handful: one Hasher (its dummy hash), two Hash calls and three
+// makes only a handful: two Hash calls and three
 // full-cost Verify calls.
 func TestHasher(t *testing.T) {
 	ctx := context.Background()

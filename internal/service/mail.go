@@ -40,15 +40,18 @@ func (s *Service) mailAll(ctx context.Context, tx *store.Tx, kind mail.Kind, to 
 func (s *Service) link(path string) string { return s.baseURL + path }
 
 // write runs fn in one transaction and, once it committed, nudges the mail
-// worker (fn may have queued mail).
+// worker when fn queued mail.
 func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) error {
-	if err := s.db.InTx(ctx, fn); err != nil {
+	queued := false
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		err := fn(tx)
+		queued = tx.QueuedMail()
 		return err
-	}
-	if s.wake != nil {
+	})
+	if err == nil && queued && s.wake != nil {
 		s.wake()
 	}
-	return nil
+	return err
 }
 
 // sendSetupLink gives a pending account a new one-time set-up link (voiding

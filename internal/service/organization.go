@@ -165,7 +165,7 @@ func (s *Service) RemoveOrgAdmin(ctx context.Context, a *Actor, userID string) e
 		return tenantry.Errorf(tenantry.CodeNotFound, "no such administrator in this organization")
 	}
 	userID = strings.ToLower(userID)
-	return s.db.InTx(ctx, func(tx *store.Tx) error {
+	return s.write(ctx, func(tx *store.Tx) error {
 		o, err := s.requireOrgAdmin(ctx, &tx.Conn, a)
 		if err != nil {
 			return err

@@ -120,7 +120,11 @@ func (db *DB) Read() *Conn { return &Conn{q: db.sql, dialect: db.dialect} }
 // Tx is a write transaction.
 type Tx struct {
 	Conn
+	queuedMail bool
 }
+
+// QueuedMail reports whether the transaction added mail to the outbox.
+func (tx *Tx) QueuedMail() bool { return tx.queuedMail }
 
 // InTx runs fn in one transaction and commits when it returns nil.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
@@ -128,7 +132,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Conn{q: sqlTx, dialect: db.dialect}}
+	tx := &Tx{Conn: Conn{q: sqlTx, dialect: db.dialect}}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err

@@ -40,6 +40,9 @@ func (tx *Tx) EnqueueMail(ctx context.Context, m Mail) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO outbox (id, message_id, recipient, subject, text_body, html_body, status,
 		attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)`,
 		m.ID, m.MessageID, m.To, m.Subject, m.Text, m.HTML, m.CreatedAt)
+	if err == nil {
+		tx.queuedMail = true
+	}
 	return err
 }
 
