@@ -159,20 +159,6 @@ func rtRegistration(token, publicKey string) map[string]string {
 	return map[string]string{"installationToken": token, "publicKey": publicKey, "hostname": "node-1.example", "version": "1.2.3"}
 }
 
-// rtBugForUpdate is the PostgreSQL rtRegistration bug (see the report).
-const rtBugForUpdate = "BUG: internal/store/runtime.go Tx.RuntimeByToken: on PostgreSQL `SELECT … FROM runtimes r LEFT JOIN users b … FOR UPDATE` " +
-	"fails with `FOR UPDATE cannot be applied to the nullable side of an outer join` (SQLSTATE 0A000), so every POST /api/runtime/1/registration " +
-	"that reaches the database answers 500 internal; expected 200 {runtimeId} / 404 / 409 (fix: FOR UPDATE OF r)"
-
-// rtSkipIfForUpdateBug skips the rest of a rtRegistration test on PostgreSQL
-// while rtRegistration answers 500 there.
-func rtSkipIfForUpdateBug(t testing.TB, d store.Dialect, r response) {
-	t.Helper()
-	if d == store.Postgres && r.status == 500 {
-		t.Skip(rtBugForUpdate)
-	}
-}
-
 // openServerDB opens the database the fixture's server uses.
 func (f *rtFixture) openServerDB(t testing.TB) *store.DB {
 	t.Helper()
@@ -189,24 +175,10 @@ func (f *rtFixture) openServerDB(t testing.TB) *store.DB {
 }
 
 // register registers a node key with the installation token through the
-// API; where rtRegistration is broken on PostgreSQL (rtBugForUpdate) it records
-// the key in the database instead, so that the connection can be tested.
-func (f *rtFixture) register(t testing.TB, d store.Dialect, runtimeID, token, publicKey string) {
+// API.
+func (f *rtFixture) register(t testing.TB, token, publicKey string) {
 	t.Helper()
-	r := f.c.do("POST", "/api/runtime/1/registration", rtRegistration(token, publicKey))
-	if d == store.Postgres && r.status == 500 {
-		t.Logf("working around %s", rtBugForUpdate)
-		db := f.openServerDB(t)
-		err := db.InTx(context.Background(), func(tx *store.Tx) error {
-			_, err := tx.SpendInstallationToken(context.Background(), runtimeID, publicKey, time.Now().UTC())
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	wantOK(t, "register", r)
+	wantOK(t, "register", f.c.do("POST", "/api/runtime/1/registration", rtRegistration(token, publicKey)))
 }
 
 type rtAuditItemWire struct {
@@ -511,7 +483,6 @@ func TestAPI_RuntimeRegistration(t *testing.T) {
 		wantProblem(t, "31-byte publicKey", c.do("POST", "/api/runtime/1/registration", rtRegistration(edge.InstallationToken, short)), 422, "invalid")
 		wantProblem(t, "not JSON", c.do("POST", "/api/runtime/1/registration", "{"), 400, "bad_request")
 		r := c.do("POST", "/api/runtime/1/registration", rtRegistration("tnti_"+strings.Repeat("A", 43), pub))
-		rtSkipIfForUpdateBug(t, d, r)
 		wantProblem(t, "unknown token", r, 404, "not_found")
 		wantProblem(t, "malformed token", c.do("POST", "/api/runtime/1/registration", rtRegistration("hello", pub)), 404, "not_found")
 		wantProblem(t, "a sign-in token is no installation token", c.do("POST", "/api/runtime/1/registration", rtRegistration(f.adaToken, pub)), 404, "not_found")
@@ -654,7 +625,7 @@ func TestAPI_RuntimeConnect(t *testing.T) {
 		c := f.c
 		edge := f.create(t, "Edge", f.acmeID)
 		priv, pub := rtNewNodeKey(t)
-		f.register(t, d, edge.ID, edge.InstallationToken, pub)
+		f.register(t, edge.InstallationToken, pub)
 
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

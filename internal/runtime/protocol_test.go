@@ -183,30 +183,13 @@ func (p *platform) runtime(name string, tenants ...string) (string, string) {
 	return d.Runtime.ID, token
 }
 
-// bugForUpdate is the PostgreSQL registration bug (see the report).
-const bugForUpdate = "BUG: internal/store/runtime.go Tx.RuntimeByToken: on PostgreSQL `SELECT … FROM runtimes r LEFT JOIN users b … FOR UPDATE` " +
-	"fails with `FOR UPDATE cannot be applied to the nullable side of an outer join` (SQLSTATE 0A000): service.RegisterRuntime " +
-	"(POST /api/runtime/1/registration) answers internal for every token that reaches the database; expected the runtime's ID, " +
-	"not_found, token_spent or token_expired (fix: FOR UPDATE OF r)"
-
 // registered creates a connection shared with tenants and registers a new
-// node key for it. Where registration is broken on PostgreSQL
-// (bugForUpdate), the key is recorded in the database directly so that the
-// protocol can still be tested there.
+// node key for it.
 func (p *platform) registered(name string, tenants ...string) (string, ed25519.PrivateKey) {
 	p.t.Helper()
 	id, token := p.runtime(name, tenants...)
 	pub, priv, _ := ed25519.GenerateKey(nil)
-	key := base64.StdEncoding.EncodeToString(pub)
-	got, err := p.svc.RegisterRuntime(p.ctx, token, key, "node.example", "1.0.0", "192.0.2.9")
-	if p.d == store.Postgres && tenantry.IsCode(err, tenantry.CodeInternal) {
-		p.t.Logf("working around %s", bugForUpdate)
-		err = p.db.InTx(p.ctx, func(tx *store.Tx) error {
-			_, err := tx.SpendInstallationToken(p.ctx, id, key, p.clock.Now())
-			return err
-		})
-		got = id
-	}
+	got, err := p.svc.RegisterRuntime(p.ctx, token, base64.StdEncoding.EncodeToString(pub), "node.example", "1.0.0", "192.0.2.9")
 	if err != nil || got != id {
 		p.t.Fatalf("RegisterRuntime: %q, %v; want %s", got, err, id)
 	}
@@ -487,9 +470,12 @@ func TestProtocol_WelcomeLeadershipAndReports(t *testing.T) {
 
 		// A restart of node a (same name) is the same node, not a third.
 		p.connect(id, key, "host-a 127.0.0.1:9001")
-		det = p.waitFor("a back", id, func(d service.RuntimeDetail) bool { return len(d.Nodes) == 2 })
+		det = p.waitFor("a back", id, func(d service.RuntimeDetail) bool {
+			na, _ := node(d, "host-a 127.0.0.1:9001")
+			return na.Connected
+		})
 		if len(det.Nodes) != 2 {
-			t.Errorf("after a restart: %d nodes", len(det.Nodes))
+			t.Errorf("after a restart: %d nodes, want the same two", len(det.Nodes))
 		}
 	})
 }
@@ -667,9 +653,6 @@ func TestProtocol_RegistrationTokens(t *testing.T) {
 		id, token := p.runtime("edge", p.shared.ID)
 		keyA, keyB := newKey(), newKey()
 		status, body := p.register(token, keyA)
-		if d == store.Postgres && status == 500 {
-			t.Skip(bugForUpdate)
-		}
 		if status != 200 || body["runtimeId"] != id {
 			t.Fatalf("register: %d %v", status, body)
 		}

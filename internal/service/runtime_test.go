@@ -13,7 +13,6 @@ import (
 
 	"tenantry/internal/licence"
 	"tenantry/internal/service"
-	"tenantry/internal/store"
 	"tenantry/internal/tenantry"
 )
 
@@ -63,21 +62,6 @@ func rtKey() string {
 	return base64.StdEncoding.EncodeToString(pub)
 }
 
-const rtBugForUpdate = "BUG: internal/store/runtime.go Tx.RuntimeByToken: on PostgreSQL `SELECT … FROM runtimes r LEFT JOIN users b … FOR UPDATE` " +
-	"fails with `FOR UPDATE cannot be applied to the nullable side of an outer join` (SQLSTATE 0A000), so service.RegisterRuntime " +
-	"answers internal for every token that reaches the database; expected the runtime's ID, not_found, token_spent or token_expired " +
-	"(fix: FOR UPDATE OF r)"
-
-// rtSkipIfForUpdateBug skips the rest of a registration test on PostgreSQL
-// while registration fails there.
-func rtSkipIfForUpdateBug(e *env, err error) {
-	e.t.Helper()
-	if tenantry.IsCode(err, tenantry.CodeInternal) && strings.Contains(err.Error(), "FOR UPDATE") ||
-		tenantry.IsCode(err, tenantry.CodeInternal) && e.db.Dialect() == store.Postgres {
-		e.t.Skip(rtBugForUpdate)
-	}
-}
-
 func rtActionsAbout(e *env, id string) string {
 	var out []string
 	for _, r := range e.auditAbout(id) {
@@ -95,7 +79,6 @@ func TestRuntime_InstallationTokenLifetime(t *testing.T) {
 		id, token := rtRuntime(e, a, "edge")
 		keyA, keyB := rtKey(), rtKey()
 		got, err := e.svc.RegisterRuntime(e.ctx, token, keyA, "host-a", "1.0.0", "192.0.2.9")
-		rtSkipIfForUpdateBug(e, err)
 		if err != nil || got != id {
 			t.Fatalf("RegisterRuntime: %q, %v", got, err)
 		}
@@ -165,7 +148,6 @@ func TestRuntime_ConcurrentRegistration(t *testing.T) {
 				won++
 			case tenantry.IsCode(err, tenantry.CodeTokenSpent):
 			default:
-				rtSkipIfForUpdateBug(e, err)
 				t.Errorf("a racing registration: %v, want success or token_spent", err)
 			}
 		}
