@@ -100,6 +100,23 @@ func (p Problem) MarshalJSON() ([]byte, error) {
 	return out.Bytes(), nil
 }
 
+// Status is the HTTP status of an error, by its code: the one table the API
+// and the pages answer by. An error without a code is internal.
+func Status(err error) int {
+	if status, ok := statusOf[tenantry.ErrorCode(err)]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}
+
+// SetRetryAfter says when to try again after a rate_limited error.
+func SetRetryAfter(h http.Header, err error) {
+	var e *tenantry.Error
+	if errors.As(err, &e) && e.Code == tenantry.CodeRateLimited && e.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+}
+
 // problemType is the URI reference of a code's problem type.
 func problemType(c tenantry.Code) string { return "/problems/" + string(c) }
 
@@ -111,15 +128,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.ErrorContext(r.Context(), "request failed", "err", err, "requestId", requestID(r), "method", r.Method, "path", r.URL.Path)
 		e = &tenantry.Error{Code: tenantry.CodeInternal, Message: "something went wrong on our side; the request ID identifies it in the server's log"}
 	}
-	status, ok := statusOf[e.Code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := Status(e)
 	p := Problem{Type: problemType(e.Code), Title: titleOf[e.Code], Status: status, Detail: e.Message,
 		Code: e.Code, RequestID: requestID(r), Errors: e.Fields, extra: e.Extra}
-	if e.Code == tenantry.CodeRateLimited && e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
-	}
+	SetRetryAfter(w.Header(), e)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

@@ -148,9 +148,9 @@ func (s *Server) handleAddUser(w http.ResponseWriter, r *http.Request, a *servic
 	if err != nil {
 		return err
 	}
-	if in.Role.Err != nil {
-		return &tenantry.Error{Code: tenantry.CodeInvalid, Message: in.Role.Err.Error(),
-			Fields: []tenantry.FieldError{{Field: "role", Message: in.Role.Err.Error()}}}
+	var v tenantry.Validation
+	if v.Check("role", in.Role.Err); v.Err() != nil {
+		return v.Err()
 	}
 	m, err := s.svc.AddMember(r.Context(), a, service.AddMemberInput{ID: in.ID, Email: in.Email,
 		FirstName: in.FirstName, LastName: in.LastName, Role: in.Role.Role})

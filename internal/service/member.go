@@ -1,7 +1,6 @@
 package service
 
 import (
-	"fmt"
 	"tenantry/internal/mail"
 	"time"
 
@@ -65,7 +64,7 @@ func (s *Service) AddMember(ctx context.Context, a *Actor, in AddMemberInput) (t
 		in.Role = tenantry.RoleStandard
 	}
 	var v tenantry.Validation
-	v.Check("role", checkRole(in.Role))
+	v.Check("role", in.Role.Check())
 	switch {
 	case in.ID == "" && in.Email == "":
 		v.Add("email", "name the user by email or id")
@@ -185,9 +184,9 @@ func (s *Service) SetMemberRole(ctx context.Context, a *Actor, userID string, ro
 	if err := requireTenantAdmin(a); err != nil {
 		return tenantry.Member{}, err
 	}
-	if err := checkRole(role); err != nil {
-		return tenantry.Member{}, &tenantry.Error{Code: tenantry.CodeInvalid, Message: err.Error(),
-			Fields: []tenantry.FieldError{{Field: "role", Message: err.Error()}}}
+	var v tenantry.Validation
+	if v.Check("role", role.Check()); v.Err() != nil {
+		return tenantry.Member{}, v.Err()
 	}
 	if !ValidID(userID) {
 		return tenantry.Member{}, tenantry.Errorf(tenantry.CodeNotFound, "no such user in this tenant")
@@ -263,14 +262,6 @@ func (s *Service) checkAdministratorLoss(ctx context.Context, tx *store.Tx, tena
 		return err
 	}
 	return tenantry.CheckAdministratorLoss(u.Status, n)
-}
-
-// checkRole refuses anything but the two tenant roles.
-func checkRole(r tenantry.Role) error {
-	if r != tenantry.RoleAdministrator && r != tenantry.RoleStandard {
-		return fmt.Errorf("%q is not a role: use administrator or standard", r)
-	}
-	return nil
 }
 
 // checkAddUserToMemberTenant applies the licence to adding a user to a tenant

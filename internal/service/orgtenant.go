@@ -127,7 +127,7 @@ func (s *Service) CreateOrgTenant(ctx context.Context, a *Actor, name string, us
 			if u.Role == "" {
 				users[i].Role = tenantry.RoleStandard
 			}
-			if err := checkRole(users[i].Role); err != nil {
+			if err := users[i].Role.Check(); err != nil {
 				v.Add(field+".role", err.Error())
 			}
 			switch {

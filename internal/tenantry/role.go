@@ -48,6 +48,14 @@ func ParseRole(s string) (Role, error) {
 	return "", fmt.Errorf("%q is not a role: use administrator or standard", s)
 }
 
+// Check refuses anything but the two tenant roles.
+func (r Role) Check() error {
+	if r != RoleAdministrator && r != RoleStandard {
+		return fmt.Errorf("%q is not a role: use administrator or standard", r)
+	}
+	return nil
+}
+
 // RoleFromID maps a Boomi roleId to a Role.
 func RoleFromID(id int) (Role, error) {
 	switch id {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"tenantry/internal/api"
 	"tenantry/internal/service"
 	"tenantry/internal/tenantry"
 )
@@ -43,7 +44,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, a *service.
 
 // fail shows an unexpected refusal on the message page.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string, err error) {
-	s.render(w, r, "message", page{Title: "Not available", Actor: a, CSRF: csrf, Status: statusOf(err),
+	s.render(w, r, "message", page{Title: "Not available", Actor: a, CSRF: csrf, Status: api.Status(err),
 		Data: messageData{Heading: "This is not available", Text: s.message(r, err), Link: "/account", LinkText: "Back to your account"}})
 }
 
@@ -54,7 +55,7 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request, a *servic
 func (s *Server) handleProfile(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string) {
 	first, last := r.PostFormValue("firstName"), r.PostFormValue("lastName")
 	if _, err := s.svc.UpdateMe(r.Context(), a, &first, &last); err != nil {
-		s.accountPage(w, r, a, csrf, page{Status: statusOf(err), Form: r.PostForm, Errors: withForm(fieldErrors(err, ""), "profile", s.message(r, err))})
+		s.accountPage(w, r, a, csrf, page{Status: api.Status(err), Form: r.PostForm, Errors: withForm(fieldErrors(err, ""), "profile", s.message(r, err))})
 		return
 	}
 	s.flash(w, r, "Your name is saved.")
@@ -77,7 +78,7 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request, a *servi
 		return
 	}
 	if err := s.svc.ChangePassword(r.Context(), a, r.PostFormValue("currentPassword"), r.PostFormValue("newPassword")); err != nil {
-		s.accountPage(w, r, a, csrf, page{Status: statusOf(err), Errors: withForm(fieldErrors(err, ""), "password", s.message(r, err))})
+		s.accountPage(w, r, a, csrf, page{Status: api.Status(err), Errors: withForm(fieldErrors(err, ""), "password", s.message(r, err))})
 		return
 	}
 	s.flash(w, r, "Your password is changed. Your other sessions are signed out.")
@@ -86,7 +87,7 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request, a *servi
 
 func (s *Server) handleSwitchTenant(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string) {
 	if err := s.svc.SwitchTenant(r.Context(), a, r.PostFormValue("tenant")); err != nil {
-		s.accountPage(w, r, a, csrf, page{Status: statusOf(err), Errors: map[string]string{"tenant": s.message(r, err)}})
+		s.accountPage(w, r, a, csrf, page{Status: api.Status(err), Errors: map[string]string{"tenant": s.message(r, err)}})
 		return
 	}
 	redirect(w, r, safeNext(r.PostFormValue("next")))
@@ -94,7 +95,7 @@ func (s *Server) handleSwitchTenant(w http.ResponseWriter, r *http.Request, a *s
 
 func (s *Server) handleSwitchOrganization(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string) {
 	if err := s.svc.SwitchOrganization(r.Context(), a, r.PostFormValue("organization")); err != nil {
-		s.accountPage(w, r, a, csrf, page{Status: statusOf(err), Errors: map[string]string{"organization": s.message(r, err)}})
+		s.accountPage(w, r, a, csrf, page{Status: api.Status(err), Errors: map[string]string{"organization": s.message(r, err)}})
 		return
 	}
 	redirect(w, r, "/settings/organization")
@@ -103,7 +104,7 @@ func (s *Server) handleSwitchOrganization(w http.ResponseWriter, r *http.Request
 func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string) {
 	k, secret, err := s.svc.CreateAPIKey(r.Context(), a, r.PostFormValue("name"), r.PostFormValue("tenant"))
 	if err != nil {
-		s.accountPage(w, r, a, csrf, page{Status: statusOf(err), Form: r.PostForm, Errors: withForm(fieldErrors(err, "key."), "key", s.message(r, err))})
+		s.accountPage(w, r, a, csrf, page{Status: api.Status(err), Form: r.PostForm, Errors: withForm(fieldErrors(err, "key."), "key", s.message(r, err))})
 		return
 	}
 	// The secret is shown on this answer only: no redirect, nothing stored.
@@ -113,7 +114,7 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request, a *serv
 func (s *Server) handleDeleteKey(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string) {
 	name := r.PostFormValue("name")
 	if err := s.svc.DeleteAPIKey(r.Context(), a, name); err != nil {
-		s.accountPage(w, r, a, csrf, page{Status: statusOf(err), Errors: map[string]string{"keys": s.message(r, err)}})
+		s.accountPage(w, r, a, csrf, page{Status: api.Status(err), Errors: map[string]string{"keys": s.message(r, err)}})
 		return
 	}
 	s.flash(w, r, "The API key "+name+" is deleted; it no longer works.")

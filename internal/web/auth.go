@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"tenantry/internal/api"
 	"tenantry/internal/service"
 	"tenantry/internal/tenantry"
 )
@@ -54,13 +55,8 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		Password: r.PostFormValue("password"), SourceAddress: s.sourceAddress(r)})
 	if err != nil {
 		form := url.Values{"email": {r.PostFormValue("email")}, "next": {r.PostFormValue("next")}}
-		if tenantry.IsCode(err, tenantry.CodeRateLimited) {
-			var e *tenantry.Error
-			if asError(err, &e) {
-				w.Header().Set("Retry-After", itoa(e.RetryAfter))
-			}
-		}
-		s.render(w, r, "signin", page{Title: "Sign in", CSRF: s.anonymousCSRF(w, r), Form: form, Status: statusOf(err),
+		api.SetRetryAfter(w.Header(), err)
+		s.render(w, r, "signin", page{Title: "Sign in", CSRF: s.anonymousCSRF(w, r), Form: form, Status: api.Status(err),
 			Errors: map[string]string{"form": s.message(r, err)}})
 		return
 	}
@@ -110,7 +106,7 @@ func (s *Server) handleLinkPage(k linkKind) http.HandlerFunc {
 		status := 0
 		u, err := s.svc.CheckLink(r.Context(), k.Secret, token)
 		if err != nil {
-			d.Problem, status = s.message(r, err), statusOf(err)
+			d.Problem, status = s.message(r, err), api.Status(err)
 		} else {
 			d.Email = u.Email
 		}
@@ -146,7 +142,7 @@ func (s *Server) handleLinkUse(k linkKind) http.HandlerFunc {
 			if len(errs) == 0 {
 				d.Problem = s.message(r, err)
 			}
-			fail(statusOf(err), errs)
+			fail(api.Status(err), errs)
 			return
 		}
 		s.setSession(w, r, session)
@@ -171,7 +167,7 @@ func (s *Server) handleForgot(w http.ResponseWriter, r *http.Request) {
 		if len(errs) == 0 {
 			errs["form"] = s.message(r, err)
 		}
-		s.render(w, r, "forgot", page{Title: "Forgot password", CSRF: s.anonymousCSRF(w, r), Form: r.PostForm, Status: statusOf(err), Errors: errs})
+		s.render(w, r, "forgot", page{Title: "Forgot password", CSRF: s.anonymousCSRF(w, r), Form: r.PostForm, Status: api.Status(err), Errors: errs})
 		return
 	}
 	// The same answer whether or not the email has an account.

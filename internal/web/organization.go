@@ -108,7 +108,7 @@ func (s *Server) handleOrganization(w http.ResponseWriter, r *http.Request, a *s
 func (s *Server) orgFail(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf, key string, err error) {
 	errs := fieldErrors(err, key+".")
 	errs[key] = s.message(r, err)
-	s.orgPage(w, r, a, csrf, page{Status: statusOf(err), Form: r.PostForm, Errors: errs})
+	s.orgPage(w, r, a, csrf, page{Status: api.Status(err), Form: r.PostForm, Errors: errs})
 }
 
 func (s *Server) orgDone(w http.ResponseWriter, r *http.Request, msg, anchor string) {
@@ -211,9 +211,13 @@ func (s *Server) handleCreateTenant(w http.ResponseWriter, r *http.Request, a *s
 		if e == "" {
 			continue
 		}
-		role := tenantry.RoleStandard
-		if i < len(roles) && roles[i] == string(tenantry.RoleAdministrator) {
-			role = tenantry.RoleAdministrator
+		role := tenantry.RoleStandard // a row without a role choice
+		if i < len(roles) {
+			var err error
+			if role, err = parseRoleField(roles[i]); err != nil {
+				s.orgFail(w, r, a, csrf, "createTenant", err)
+				return
+			}
 		}
 		users = append(users, service.NewTenantUser{Email: e, Role: role})
 	}

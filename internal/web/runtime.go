@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"tenantry/internal/api"
 	"tenantry/internal/service"
 	"tenantry/internal/store"
 )
@@ -99,7 +100,7 @@ func (s *Server) handleUpdateRuntime(w http.ResponseWriter, r *http.Request, a *
 	}
 	if _, err := s.svc.UpdateRuntime(r.Context(), a, id, &name, &tenants); err != nil {
 		errs := withForm(fieldErrors(err, "runtime."), "runtime", s.message(r, err))
-		s.runtimePage(w, r, a, csrf, id, page{Status: statusOf(err), Errors: errs})
+		s.runtimePage(w, r, a, csrf, id, page{Status: api.Status(err), Errors: errs})
 		return
 	}
 	s.flash(w, r, "The connection is saved; its nodes have its tenants now.")
@@ -109,7 +110,7 @@ func (s *Server) handleUpdateRuntime(w http.ResponseWriter, r *http.Request, a *
 func (s *Server) handleDeleteRuntime(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string) {
 	id := r.PathValue("id")
 	if err := s.svc.DeleteRuntime(r.Context(), a, id); err != nil {
-		s.runtimePage(w, r, a, csrf, id, page{Status: statusOf(err), Errors: map[string]string{"delete": s.message(r, err)}})
+		s.runtimePage(w, r, a, csrf, id, page{Status: api.Status(err), Errors: map[string]string{"delete": s.message(r, err)}})
 		return
 	}
 	s.orgDone(w, r, "The connection is deleted; its nodes were disconnected.", "#runtimes")

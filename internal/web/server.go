@@ -245,27 +245,6 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// statusOf is the HTTP status of a refused form.
-func statusOf(err error) int {
-	switch tenantry.ErrorCode(err) {
-	case tenantry.CodeBadRequest:
-		return http.StatusBadRequest
-	case tenantry.CodeInvalid:
-		return http.StatusUnprocessableEntity
-	case tenantry.CodeUnauthenticated:
-		return http.StatusUnauthorized
-	case tenantry.CodeForbidden, tenantry.CodeLicenceExpired, tenantry.CodeLicenceLimitExceeded:
-		return http.StatusForbidden
-	case tenantry.CodeNotFound:
-		return http.StatusNotFound
-	case tenantry.CodeRateLimited:
-		return http.StatusTooManyRequests
-	case tenantry.CodeInternal:
-		return http.StatusInternalServerError
-	}
-	return http.StatusConflict
-}
-
 // message is what a page shows of an error: the service's words, or a
 // generic line for internal errors (which are logged).
 func (s *Server) message(r *http.Request, err error) string {

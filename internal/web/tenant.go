@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"tenantry/internal/api"
 	"tenantry/internal/service"
 	"tenantry/internal/tenantry"
 )
@@ -46,15 +47,13 @@ func (s *Server) handleTenant(w http.ResponseWriter, r *http.Request, a *service
 }
 
 func (s *Server) handleTenantAddUser(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string) {
-	role, err := tenantry.ParseRole(r.PostFormValue("role"))
+	role, err := parseRoleField(r.PostFormValue("role"))
 	if err == nil {
 		_, err = s.svc.AddMember(r.Context(), a, service.AddMemberInput{Email: r.PostFormValue("email"), Role: role,
 			FirstName: r.PostFormValue("firstName"), LastName: r.PostFormValue("lastName")})
-	} else {
-		err = &tenantry.Error{Code: tenantry.CodeInvalid, Message: err.Error(), Fields: []tenantry.FieldError{{Field: "role", Message: err.Error()}}}
 	}
 	if err != nil {
-		s.tenantPage(w, r, a, csrf, page{Status: statusOf(err), Form: r.PostForm, Errors: withForm(fieldErrors(err, "add."), "add", s.message(r, err))})
+		s.tenantPage(w, r, a, csrf, page{Status: api.Status(err), Form: r.PostForm, Errors: withForm(fieldErrors(err, "add."), "add", s.message(r, err))})
 		return
 	}
 	s.flash(w, r, r.PostFormValue("email")+" is a member of the tenant.")
@@ -63,12 +62,12 @@ func (s *Server) handleTenantAddUser(w http.ResponseWriter, r *http.Request, a *
 
 func (s *Server) handleTenantRole(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string) {
 	id := r.PathValue("id")
-	role, err := tenantry.ParseRole(r.PostFormValue("role"))
+	role, err := parseRoleField(r.PostFormValue("role"))
 	if err == nil {
 		_, err = s.svc.SetMemberRole(r.Context(), a, id, role)
 	}
 	if err != nil {
-		s.tenantPage(w, r, a, csrf, page{Status: statusOf(err), Errors: map[string]string{"member." + id: s.message(r, err)}})
+		s.tenantPage(w, r, a, csrf, page{Status: api.Status(err), Errors: map[string]string{"member." + id: s.message(r, err)}})
 		return
 	}
 	s.flash(w, r, "The role is changed.")
@@ -78,7 +77,7 @@ func (s *Server) handleTenantRole(w http.ResponseWriter, r *http.Request, a *ser
 func (s *Server) handleTenantRemoveUser(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string) {
 	id := r.PathValue("id")
 	if err := s.svc.RemoveMember(r.Context(), a, id); err != nil {
-		s.tenantPage(w, r, a, csrf, page{Status: statusOf(err), Errors: map[string]string{"member." + id: s.message(r, err)}})
+		s.tenantPage(w, r, a, csrf, page{Status: api.Status(err), Errors: map[string]string{"member." + id: s.message(r, err)}})
 		return
 	}
 	s.flash(w, r, "The user is removed from the tenant.")
@@ -88,9 +87,18 @@ func (s *Server) handleTenantRemoveUser(w http.ResponseWriter, r *http.Request, 
 func (s *Server) handleTenantSubtenant(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string) {
 	t, err := s.svc.CreateSubtenant(r.Context(), a, r.PostFormValue("name"), r.PostFormValue("summary"))
 	if err != nil {
-		s.tenantPage(w, r, a, csrf, page{Status: statusOf(err), Form: r.PostForm, Errors: withForm(fieldErrors(err, "sub."), "sub", s.message(r, err))})
+		s.tenantPage(w, r, a, csrf, page{Status: api.Status(err), Form: r.PostForm, Errors: withForm(fieldErrors(err, "sub."), "sub", s.message(r, err))})
 		return
 	}
 	s.flash(w, r, "@"+t.FullName()+" is created; you are its administrator.")
 	redirect(w, r, "/settings/tenant")
+}
+
+// parseRoleField reads a role from a form: a bad one is invalid input on
+// the role field, as the service would answer it.
+func parseRoleField(s string) (tenantry.Role, error) {
+	role, err := tenantry.ParseRole(s)
+	var v tenantry.Validation
+	v.Check("role", err)
+	return role, v.Err()
 }

@@ -462,6 +462,13 @@ func TestWeb_TenantSettingsAndAudit(t *testing.T) {
 	if !strings.Contains(p.doc.Find("#users-table").Text(), "dee@example.com") || p.doc.Find("#users-table .tag:contains('pending')").Length() != 1 {
 		t.Errorf("the pending user is not listed as pending: %q", p.doc.Find("#users-table").Text())
 	}
+	// A role that is none is refused in words, next to the member.
+	roleForm := p.doc.Find(`#users-table form[action$="/role"]`).First()
+	roleAction, _ := roleForm.Attr("action")
+	if r := b.post(p, roleAction, url.Values{"role": {"owner"}}); r.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.doc.Find("#users-table .error").Text(), "is not a role") {
+		t.Errorf("a role that is none: %d %q", r.status, r.doc.Find(".error").Text())
+	}
 	// The last administrator cannot be removed: the refusal stands in that row.
 	remove := p.doc.Find(`#users-table form[action$="/remove"]`).First()
 	action, _ := remove.Attr("action")
