@@ -3,14 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"tenantry/internal/service"
-	"tenantry/internal/tenantry"
 )
 
 func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, 1<<20)) }
@@ -79,12 +77,9 @@ func newOrgLicenceCommand(g *globals) *cobra.Command {
 			}
 			fmt.Fprintf(g.stdout, "%s now has licence %s, valid until %s\n", o.Name, o.Licence.ID, o.Licence.ExpiresAt.Format(time.RFC3339))
 			// A smaller licence removes nothing; say what it now refuses.
-			if sum, ok := orgSummary(c, svc, o.ID); ok {
-				for _, k := range []tenantry.LimitKind{tenantry.LimitTenants, tenantry.LimitAdministrators, tenantry.LimitRuntimes, tenantry.LimitUsers} {
-					if used, max := sum.Usage.Used(k), o.Licence.Limits.Of(k); used > max {
-						fmt.Fprintf(g.stderr, "warning: %d %s in use, more than the new licence's %d: nothing is removed, but no more can be added\n", used, k, max)
-					}
-				}
+			for _, k := range o.Exceeded {
+				fmt.Fprintf(g.stderr, "warning: %d %s in use, more than the new licence's %d: nothing is removed, but no more can be added\n",
+					o.Usage.Used(k), k, o.Licence.Limits.Of(k))
 			}
 			return nil
 		},
@@ -108,14 +103,11 @@ func newOrgAddAdminCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := svc.AddOrgAdminByOperator(c.Context(), service.Operator(), orgID, email); err != nil {
+			o, err := svc.AddOrgAdminByOperator(c.Context(), service.Operator(), orgID, email)
+			if err != nil {
 				return err
 			}
-			name := orgID
-			if sum, ok := orgSummary(c, svc, orgID); ok {
-				name = sum.Org.Name
-			}
-			fmt.Fprintf(g.stdout, "%s is an administrator of %s\n", email, name)
+			fmt.Fprintf(g.stdout, "%s is an administrator of %s\n", email, o.Name)
 			return nil
 		},
 	}
@@ -208,18 +200,4 @@ func newMailCommand(g *globals) *cobra.Command {
 	failed.Flags().IntVar(&limit, "limit", 100, "most messages to list")
 	c.AddCommand(failed)
 	return c
-}
-
-// orgSummary finds an organization in the operator's list, for messages.
-func orgSummary(c *cobra.Command, svc *service.Service, id string) (service.OrganizationSummary, bool) {
-	orgs, err := svc.ListOrganizations(c.Context(), service.Operator())
-	if err != nil {
-		return service.OrganizationSummary{}, false
-	}
-	for _, o := range orgs {
-		if strings.EqualFold(o.Org.ID, id) {
-			return o, true
-		}
-	}
-	return service.OrganizationSummary{}, false
 }

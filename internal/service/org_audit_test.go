@@ -61,7 +61,9 @@ func TestService_OrgAudit(t *testing.T) {
 			_, err := e.svc.ReplaceLicence(e.ctx, service.Operator(), org.ID, sign(t, l))
 			must(err)
 		})
-		step(func() { must(e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "carl@example.com")) })
+		step(func() {
+			must(errOf(e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "carl@example.com")))
+		})
 		step(func() { e.inviteTenant(oa, globex.ID) })
 		step(func() { _, err := e.svc.CancelInvitation(e.ctx, oa, tenantry.InviteTenant, globex.ID); must(err) })
 		step(func() { e.inviteTenant(oa, initech.ID) })
@@ -266,7 +268,7 @@ func TestService_OrgAudit_ImplicitInvitationChanges(t *testing.T) {
 
 		e.account("bob@example.com")
 		e.inviteUser(oa, "bob@example.com")
-		if err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "bob@example.com"); err != nil {
+		if _, err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "bob@example.com"); err != nil {
 			t.Fatal(err)
 		}
 		var got []string

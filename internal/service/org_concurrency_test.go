@@ -34,7 +34,7 @@ func (w raceWorld) round(e *env, i int, limits tenantry.Limits, withBob bool) (o
 	e.t.Helper()
 	o = e.createOrg(newLicence(fmt.Sprintf("Org %02d", i), limits), "olga@example.com")
 	if withBob {
-		if err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), o.ID, "bob@example.com"); err != nil {
+		if _, err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), o.ID, "bob@example.com"); err != nil {
 			e.t.Fatal(err)
 		}
 		bob = e.as(w.bobToken, "", o.ID)

@@ -798,7 +798,7 @@ func TestService_AnswerInvitation(t *testing.T) {
 			e.account("bob@example.com")
 			e.account("carl@example.com")
 			for _, email := range []string{"bob@example.com", "carl@example.com"} {
-				if err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, email); err != nil {
+				if _, err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, email); err != nil {
 					t.Fatal(err)
 				}
 			}

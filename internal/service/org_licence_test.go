@@ -85,7 +85,7 @@ func TestService_LicenceLimits(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkCode(t, "bob again", e.svc.InviteUser(e.ctx, oa, service.InviteTarget{Email: "bob@example.com"}), tenantry.CodeLicenceLimitExceeded)
-			if err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "dan@example.com"); err != nil {
+			if _, err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "dan@example.com"); err != nil {
 				t.Fatalf("operator add-admin beyond the limit: %v", err)
 			}
 			if u := e.usage(oa); u.AdminMembers != 3 || u.AdminPending != 0 {
@@ -264,7 +264,7 @@ func TestService_LicenceExpired(t *testing.T) {
 		w.bob = e.as(e.signIn("bob@example.com"), "", "")
 		e.inviteUser(w.oa, "bob@example.com")
 		e.account("dan@example.com")
-		if err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), w.org.ID, "dan@example.com"); err != nil {
+		if _, err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), w.org.ID, "dan@example.com"); err != nil {
 			e.t.Fatal(err)
 		}
 		return w
@@ -409,7 +409,7 @@ func TestService_LicenceNotices(t *testing.T) {
 		e.account("olga@example.com")
 		o := e.createOrg(l, "olga@example.com")
 		e.account("bob@example.com")
-		if err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), o.ID, "bob@example.com"); err != nil {
+		if _, err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), o.ID, "bob@example.com"); err != nil {
 			t.Fatal(err)
 		}
 		notices := func() []string {

@@ -268,7 +268,7 @@ func TestService_RemoveOrgAdmin(t *testing.T) {
 		orgDialects(t, func(t testing.TB, e *env) {
 			org, oa, _ := e.orgOf("Alpha Org", "olga@example.com", roomy)
 			bob := e.user("bob@example.com")
-			if err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "bob@example.com"); err != nil {
+			if _, err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "bob@example.com"); err != nil {
 				t.Fatal(err)
 			}
 			bobToken := e.signIn("bob@example.com")
@@ -302,7 +302,7 @@ func TestService_RemoveOrgAdmin(t *testing.T) {
 		orgDialects(t, func(t testing.TB, e *env) {
 			org, oa, _ := e.orgOf("Alpha Org", "olga@example.com", roomy)
 			e.account("bob@example.com")
-			if err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "bob@example.com"); err != nil {
+			if _, err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "bob@example.com"); err != nil {
 				t.Fatal(err)
 			}
 			if err := e.svc.RemoveOrgAdmin(e.ctx, oa, oa.User.ID); err != nil {
@@ -354,14 +354,14 @@ func TestService_AddOrgAdminByOperator(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.inviteUser(oa, "bob@example.com")
-		if err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "BOB@example.com"); err != nil {
+		if _, err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "BOB@example.com"); err != nil {
 			t.Fatalf("add bob: %v", err)
 		}
 		if got := e.invitationStatuses(org.ID, e.userID("bob@example.com")); !cmp.Equal(got, []string{"cancelled"}) {
 			t.Errorf("bob's invitation: %v, want cancelled", got)
 		}
 		// The operator may exceed the administrators limit.
-		if err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "carl@example.com"); err != nil {
+		if _, err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "carl@example.com"); err != nil {
 			t.Fatalf("add carl beyond the limit: %v", err)
 		}
 		if u := e.usage(oa); u.AdminMembers != 3 || u.AdminPending != 0 {
@@ -373,16 +373,16 @@ func TestService_AddOrgAdminByOperator(t *testing.T) {
 			t.Errorf("last event %+v, want administrator.added_by_operator by the operator", last)
 		}
 
-		checkCode(t, "again", e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "carl@example.com"), tenantry.CodeAlreadyMember)
-		checkCode(t, "unknown email", e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "nobody@example.com"), tenantry.CodeNotFound)
-		checkCode(t, "unknown org", e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), uuid.NewString(), "carl@example.com"), tenantry.CodeNotFound)
-		checkCode(t, "garbage org", e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), "x", "carl@example.com"), tenantry.CodeNotFound)
-		checkCode(t, "a user", e.svc.AddOrgAdminByOperator(e.ctx, oa, org.ID, "dan@example.com"), tenantry.CodeForbidden)
+		checkCode(t, "again", errOf(e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "carl@example.com")), tenantry.CodeAlreadyMember)
+		checkCode(t, "unknown email", errOf(e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "nobody@example.com")), tenantry.CodeNotFound)
+		checkCode(t, "unknown org", errOf(e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), uuid.NewString(), "carl@example.com")), tenantry.CodeNotFound)
+		checkCode(t, "garbage org", errOf(e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), "x", "carl@example.com")), tenantry.CodeNotFound)
+		checkCode(t, "a user", errOf(e.svc.AddOrgAdminByOperator(e.ctx, oa, org.ID, "dan@example.com")), tenantry.CodeForbidden)
 		e.account("dan@example.com")
 		if err := e.svc.DisableUser(e.ctx, service.Operator(), "dan@example.com"); err != nil {
 			t.Fatal(err)
 		}
-		checkCode(t, "disabled", e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "dan@example.com"), tenantry.CodeInvalid)
+		checkCode(t, "disabled", errOf(e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "dan@example.com")), tenantry.CodeInvalid)
 	})
 }
 
@@ -531,7 +531,7 @@ func TestService_ReplaceLicence(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ReplaceLicence: %v", err)
 		}
-		if diff := cmp.Diff(tenantry.Organization{ID: org.ID, Name: "Alpha Renamed", Licence: l, CreatedAt: t0}, o); diff != "" {
+		if diff := cmp.Diff(tenantry.Organization{ID: org.ID, Name: "Alpha Renamed", Licence: l, CreatedAt: t0}, o.Organization); diff != "" {
 			t.Errorf("replaced (-want +got):\n%s", diff)
 		}
 		info, err := e.svc.Organization(e.ctx, oa)
@@ -619,7 +619,7 @@ func TestService_ListOrganizations(t *testing.T) {
 		}
 		var got []row
 		for _, s := range list {
-			got = append(got, row{s.Org.ID, s.Org.Name, s.Usage, s.Admins})
+			got = append(got, row{s.Org.ID, s.Org.Name, s.Usage, s.Usage.AdminMembers})
 		}
 		want := []row{
 			{orgA.ID, "Alpha Org", tenantry.Usage{AdminMembers: 1}, 1},

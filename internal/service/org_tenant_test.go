@@ -17,7 +17,7 @@ func TestService_CreateOrgTenant(t *testing.T) {
 		orgDialects(t, func(t testing.TB, e *env) {
 			org, oa, _ := e.orgOf("Alpha Org", "olga@example.com", roomy)
 			bob := e.account("bob@example.com")
-			if err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "bob@example.com"); err != nil {
+			if _, err := e.svc.AddOrgAdminByOperator(e.ctx, service.Operator(), org.ID, "bob@example.com"); err != nil {
 				t.Fatal(err)
 			}
 			tara, _, _ := e.admin("tara@example.com", "acme")

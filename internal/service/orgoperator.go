@@ -61,19 +61,19 @@ func (s *Service) verifyLicence(text string) (tenantry.Licence, error) {
 // licensee, issued later than the current one, never used before. A licence
 // below current usage removes nothing; it only refuses further additions.
 // Operator only. Errors: forbidden, not_found, invalid, licence_expired.
-func (s *Service) ReplaceLicence(ctx context.Context, a *Actor, orgID, licenceText string) (tenantry.Organization, error) {
+func (s *Service) ReplaceLicence(ctx context.Context, a *Actor, orgID, licenceText string) (ReplacedLicence, error) {
 	if err := requireOperator(a); err != nil {
-		return tenantry.Organization{}, err
+		return ReplacedLicence{}, err
 	}
 	l, err := s.verifyLicence(licenceText)
 	if err != nil {
-		return tenantry.Organization{}, err
+		return ReplacedLicence{}, err
 	}
 	now := s.now()
 	if !now.Before(l.ExpiresAt) {
-		return tenantry.Organization{}, tenantry.Errorf(tenantry.CodeLicenceExpired, "this licence expired at %s", l.ExpiresAt.Format(time.RFC3339))
+		return ReplacedLicence{}, tenantry.Errorf(tenantry.CodeLicenceExpired, "this licence expired at %s", l.ExpiresAt.Format(time.RFC3339))
 	}
-	var o tenantry.Organization
+	var o ReplacedLicence
 	err = s.write(ctx, func(tx *store.Tx) error {
 		if !ValidID(orgID) {
 			return tenantry.Errorf(tenantry.CodeNotFound, "no such organization")
@@ -93,8 +93,12 @@ func (s *Service) ReplaceLicence(ctx context.Context, a *Actor, orgID, licenceTe
 		if err := tx.ReplaceLicence(ctx, old.ID, l, strings.TrimSpace(licenceText), now); err != nil {
 			return err
 		}
-		o = old
+		o.Organization = old
 		o.Name, o.Licence = l.OrganizationName, l
+		if o.Usage, err = tx.Usage(ctx, o.ID, now); err != nil {
+			return err
+		}
+		o.Exceeded = l.Exceeded(o.Usage)
 		return s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionOrgLicenceReplaced, OrganizationID: o.ID,
 			TargetKind: "organization", TargetID: o.ID, Details: map[string]any{"from": old.Licence.ID, "to": l.ID,
 				"expiresAt": l.ExpiresAt, "limits": l.Limits}})
@@ -102,20 +106,30 @@ func (s *Service) ReplaceLicence(ctx context.Context, a *Actor, orgID, licenceTe
 	return o, err
 }
 
+// ReplacedLicence is an organization with its new licence, its usage, and
+// the limits that usage is already above (nothing is removed; those
+// additions are refused).
+type ReplacedLicence struct {
+	tenantry.Organization
+	Usage    tenantry.Usage
+	Exceeded []tenantry.LimitKind
+}
+
 // AddOrgAdminByOperator makes an account an administrator of an organization,
 // to recover one whose administrators are gone; it may exceed the licence.
 // Operator only. Errors: forbidden, not_found, already_member, invalid
 // (disabled account).
-func (s *Service) AddOrgAdminByOperator(ctx context.Context, a *Actor, orgID, email string) error {
+func (s *Service) AddOrgAdminByOperator(ctx context.Context, a *Actor, orgID, email string) (tenantry.Organization, error) {
 	if err := requireOperator(a); err != nil {
-		return err
+		return tenantry.Organization{}, err
 	}
-	return s.write(ctx, func(tx *store.Tx) error {
+	var o tenantry.Organization
+	err := s.write(ctx, func(tx *store.Tx) error {
 		if !ValidID(orgID) {
 			return tenantry.Errorf(tenantry.CodeNotFound, "no such organization")
 		}
-		o, err := tx.LockOrganization(ctx, strings.ToLower(orgID))
-		if err != nil {
+		var err error
+		if o, err = tx.LockOrganization(ctx, strings.ToLower(orgID)); err != nil {
 			return err
 		}
 		u, _, err := tx.UserByEmail(ctx, email)
@@ -144,6 +158,7 @@ func (s *Service) AddOrgAdminByOperator(ctx context.Context, a *Actor, orgID, em
 		return s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionOrgAdminAddedOperator, OrganizationID: o.ID,
 			TargetKind: "user", TargetID: u.ID, Details: map[string]any{"email": u.Email}})
 	})
+	return o, err
 }
 
 // DeleteOrganization deletes an organization: its memberships, runtime
@@ -181,9 +196,8 @@ func (s *Service) DeleteOrganization(ctx context.Context, a *Actor, orgID string
 
 // OrganizationSummary is an organization as the operator's list shows it.
 type OrganizationSummary struct {
-	Org    tenantry.Organization
-	Usage  tenantry.Usage
-	Admins int
+	Org   tenantry.Organization
+	Usage tenantry.Usage
 }
 
 // ListOrganizations lists every organization with its usage. Operator only.
@@ -203,7 +217,7 @@ func (s *Service) ListOrganizations(ctx context.Context, a *Actor) ([]Organizati
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, OrganizationSummary{Org: o, Usage: u, Admins: u.AdminMembers})
+		out = append(out, OrganizationSummary{Org: o, Usage: u})
 	}
 	return out, nil
 }

@@ -65,7 +65,7 @@ func (l Licence) Validate() error {
 	if err := ValidateOrganizationName(l.OrganizationName); err != nil {
 		v.Add("organizationName", err.Error())
 	}
-	for _, k := range []LimitKind{LimitTenants, LimitAdministrators, LimitRuntimes, LimitUsers} {
+	for _, k := range LimitKinds {
 		if n := l.Limits.Of(k); n < 0 || n > 1_000_000 {
 			v.Add(string(k), fmt.Sprintf("the %s limit is between 0 and 1000000", k))
 		}

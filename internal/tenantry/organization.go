@@ -58,6 +58,21 @@ const (
 	LimitUsers          LimitKind = "users"
 )
 
+// LimitKinds are the licence's limits, in the order they are shown.
+var LimitKinds = []LimitKind{LimitTenants, LimitAdministrators, LimitRuntimes, LimitUsers}
+
+// Exceeded lists the limits usage is above: a licence that replaced a larger
+// one removes nothing, but refuses further additions of these.
+func (l Licence) Exceeded(u Usage) []LimitKind {
+	var out []LimitKind
+	for _, k := range LimitKinds {
+		if u.Used(k) > l.Limits.Of(k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // Used returns how much of limit k the usage counts.
 func (u Usage) Used(k LimitKind) int {
 	switch k {
