@@ -36,7 +36,7 @@ func (g *globals) authority(create bool) (licence.Authority, error) {
 		}
 		a.Vendor = append(a.Vendor, pub)
 	}
-	dev, err := licence.DevKey(g.dataDir, create && len(a.Vendor) == 0)
+	dev, err := licence.DevKey(g.dataDir, create && a.TrustsDevelopmentKey())
 	if err != nil {
 		return a, fmt.Errorf("development licence key: %w", err)
 	}

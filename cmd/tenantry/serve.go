@@ -110,7 +110,7 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 	if err != nil {
 		return err
 	}
-	if len(auth.Vendor) == 0 {
+	if auth.TrustsDevelopmentKey() {
 		log.Warn("no vendor licence key is configured: licences signed by this data directory's development key are trusted; configure --licence-public-key in production",
 			"developmentKey", filepath.Join(g.dataDir, licence.DevKeyFile))
 	}
@@ -173,7 +173,7 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 		Logger:                log,
 		TrustedProxies:        proxies,
 		SessionAbsolute:       f.sessionAbsolute,
-		DevelopmentLicenceKey: len(auth.Vendor) == 0,
+		DevelopmentLicenceKey: auth.TrustsDevelopmentKey(),
 		BaseURL:               baseURL,
 	})
 	handler := splitHandler(apiHandler, webHandler)

@@ -49,10 +49,10 @@ func auditEventAPI(e tenantry.AuditEvent) AuditEventAPI {
 		details = map[string]any{}
 	}
 	return AuditEventAPI{ID: e.ID, Time: e.Time, Action: e.Action,
-		Actor:          AuditActorAPI{Kind: string(e.ActorKind), ID: optionalID(e.ActorID)},
-		OrganizationID: e.OrganizationID, TenantID: optionalID(e.TenantID),
-		Target:    AuditTargetAPI{Kind: optionalID(e.TargetKind), ID: optionalID(e.TargetID)},
-		RequestID: optionalID(e.RequestID), SourceAddress: optionalID(e.SourceAddress), Details: details}
+		Actor:          AuditActorAPI{Kind: string(e.ActorKind), ID: optional(e.ActorID)},
+		OrganizationID: e.OrganizationID, TenantID: optional(e.TenantID),
+		Target:    AuditTargetAPI{Kind: optional(e.TargetKind), ID: optional(e.TargetID)},
+		RequestID: optional(e.RequestID), SourceAddress: optional(e.SourceAddress), Details: details}
 }
 
 func timeParam(q map[string][]string, name string, v *tenantry.Validation) time.Time {
@@ -95,7 +95,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a *service.
 		if err != nil {
 			return err
 		}
-		out := AuditPageAPI{Items: make([]AuditEventAPI, 0, len(page.Items)), NextCursor: optionalID(page.NextCursor)}
+		out := AuditPageAPI{Items: make([]AuditEventAPI, 0, len(page.Items)), NextCursor: optional(page.NextCursor)}
 		for _, e := range page.Items {
 			out.Items = append(out.Items, auditEventAPI(e))
 		}

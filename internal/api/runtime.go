@@ -105,13 +105,6 @@ func runtimeResponse(d service.RuntimeDetail) RuntimeResponseAPI {
 	return out
 }
 
-func optionalString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 func (s *Server) handleListRuntimes(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
 	rs, err := s.svc.Runtimes(r.Context(), a)
 	if err != nil {
@@ -121,7 +114,7 @@ func (s *Server) handleListRuntimes(w http.ResponseWriter, r *http.Request, a *s
 	for _, x := range rs {
 		out = append(out, RuntimeListResponseAPI{ID: x.Runtime.ID, DeveloperName: x.Runtime.Name, NumberOfHealthyNodes: x.HealthyNodes,
 			NumberOfTenants: x.Tenants, ReportedAt: optionalTime(x.ReportedAt), LastPingAt: optionalTime(x.LastPingAt),
-			Status: string(x.Status), LatestVersion: optionalString(x.LatestVersion)})
+			Status: string(x.Status), LatestVersion: optional(x.LatestVersion)})
 	}
 	return pageArray(w, r, out)
 }
@@ -219,7 +212,7 @@ func (s *Server) handleTenantRuntimes(w http.ResponseWriter, r *http.Request, a 
 	out := make([]TenantRuntimeListResponseAPI, 0, len(rs))
 	for _, x := range rs {
 		out = append(out, TenantRuntimeListResponseAPI{ID: x.Runtime.ID, DeveloperName: x.Runtime.Name,
-			LatestVersion: optionalString(x.LatestVersion), Status: string(x.Status), LastPingAt: optionalTime(x.LastPingAt)})
+			LatestVersion: optional(x.LatestVersion), Status: string(x.Status), LastPingAt: optionalTime(x.LastPingAt)})
 	}
 	return pageArray(w, r, out)
 }

@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -186,10 +185,6 @@ func (s *Server) authed(h authedHandler) http.HandlerFunc {
 
 // isLoopback reports whether the request's peer is on this machine.
 func isLoopback(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.IsLoopback()
+	_, a, ok := peer(r)
+	return ok && a.IsLoopback()
 }

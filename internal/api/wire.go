@@ -114,11 +114,12 @@ func orgMinimal(id, name string) *OrganizationMinimal {
 	return &OrganizationMinimal{ID: id, Name: name}
 }
 
-func optionalID(id string) *string {
-	if id == "" {
+// optional is a string that is null when empty.
+func optional(s string) *string {
+	if s == "" {
 		return nil
 	}
-	return &id
+	return &s
 }
 
 func optionalTime(t time.Time) *time.Time {
@@ -132,7 +133,7 @@ func userMeAPI(p service.Profile) UserMeAPI {
 	out := UserMeAPI{ID: p.User.ID, FirstName: p.User.FirstName, LastName: p.User.LastName, Email: p.User.Email,
 		CreatedAt: p.User.CreatedAt, Organizations: []OrganizationMinimal{}, Tenants: make([]UserTenantAPI, 0, len(p.Tenants))}
 	for _, t := range p.Tenants {
-		out.Tenants = append(out.Tenants, UserTenantAPI{ID: t.ID, ParentTenantID: optionalID(t.ParentID),
+		out.Tenants = append(out.Tenants, UserTenantAPI{ID: t.ID, ParentTenantID: optional(t.ParentID),
 			DeveloperName: t.FullName(), DeveloperSummary: t.Summary, LastLoggedInAt: optionalTime(t.LastUsedAt),
 			RoleID: t.Role.RoleID(), Role: string(t.Role), Organization: orgMinimal(t.OrganizationID, t.OrganizationName)})
 	}

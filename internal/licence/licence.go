@@ -149,7 +149,7 @@ func CreateKeyFile(path string) (ed25519.PrivateKey, error) {
 	}
 	if err := os.Link(tmp.Name(), path); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("%s already exists; a licence key is never overwritten", path)
+			return nil, fmt.Errorf("%s already exists; a licence key is never overwritten: %w", path, os.ErrExist)
 		}
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func DevKey(dataDir string, create bool) (ed25519.PrivateKey, error) {
 			return nil, nil
 		}
 		k, err = CreateKeyFile(path)
-		if err != nil && strings.Contains(err.Error(), "already exists") {
+		if errors.Is(err, os.ErrExist) {
 			return ReadKeyFile(path) // another process made it first
 		}
 	}

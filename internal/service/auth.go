@@ -78,7 +78,7 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (string, tenant
 		return "", tenantry.Session{}, fmt.Errorf("verify password: %w", err)
 	}
 	if !ok {
-		s.log.LogAttrs(ctx, 0, "sign-in failed", slogString("source", req.SourceAddress))
+		s.log.InfoContext(ctx, "sign-in failed", "source", req.SourceAddress)
 		signInFailures.Inc()
 		return "", tenantry.Session{}, errSignIn()
 	}

@@ -518,7 +518,7 @@ func (s *Service) notifyAnswer(ctx context.Context, tx *store.Tx, a *Actor, o te
 		orgSide = append(orgSide, emails...)
 	}
 	if inv.Type != tenantry.InviteTenant {
-		return s.mailAll(ctx, tx, kind, dedupe(orgSide), d)
+		return s.mailAll(ctx, tx, kind, orgSide, d)
 	}
 	// A tenant that rejected never joined: the organization is not told who
 	// answered for it (SPEC §3). The tenant's other administrators are.
@@ -526,7 +526,7 @@ func (s *Service) notifyAnswer(ctx context.Context, tx *store.Tx, a *Actor, o te
 	if !accepted {
 		orgData.ActorName = ""
 	}
-	if err := s.mailAll(ctx, tx, kind, dedupe(orgSide), orgData); err != nil {
+	if err := s.mailAll(ctx, tx, kind, orgSide, orgData); err != nil {
 		return err
 	}
 	tenantAdmins, err := tx.TenantAdminEmails(ctx, inv.TenantID)
@@ -549,19 +549,6 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func dedupe(emails []string) []string {
-	seen := map[string]bool{}
-	out := emails[:0]
-	for _, e := range emails {
-		k := tenantry.NormalizeEmail(e)
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // CancelInvitation cancels the current organization's pending invitation to a

@@ -1,8 +1,6 @@
 package service
 
 import (
-	"log/slog"
-
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -15,5 +13,3 @@ var signInFailures = prometheus.NewCounter(prometheus.CounterOpts{
 
 // Collectors returns the service's metrics, for registration by the server.
 func Collectors() []prometheus.Collector { return []prometheus.Collector{signInFailures} }
-
-func slogString(k, v string) slog.Attr { return slog.String(k, v) }

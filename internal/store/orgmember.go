@@ -233,11 +233,6 @@ func (c *Conn) OrgTenants(ctx context.Context, orgID, search string, after Curso
 	return page, rows.Err()
 }
 
-// TenantFamily lists the IDs of a tenant and its subtenants.
-func (c *Conn) TenantFamily(ctx context.Context, tenantID string) ([]string, error) {
-	return c.strings(ctx, "SELECT id FROM tenants WHERE id = $1 OR parent_id = $1 ORDER BY parent_id IS NOT NULL, id", tenantID)
-}
-
 // UserVisibleToOrg reports whether a user is an administrator of the
 // organization or a member of one of its tenants or their subtenants.
 func (c *Conn) UserVisibleToOrg(ctx context.Context, orgID, userID string) (bool, error) {

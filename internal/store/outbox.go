@@ -52,16 +52,6 @@ func (c *Conn) DueMail(ctx context.Context, now time.Time, limit int) ([]Mail, e
 		" ORDER BY next_attempt_at, id LIMIT $2", now, limit)
 }
 
-// NextMailAt returns when the next pending message is due, zero when none.
-func (c *Conn) NextMailAt(ctx context.Context) (time.Time, error) {
-	var t sql.NullTime
-	err := c.q.QueryRowContext(ctx, "SELECT next_attempt_at FROM outbox WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1").Scan(&t)
-	if err == sql.ErrNoRows {
-		return time.Time{}, nil
-	}
-	return timeOf(t), err
-}
-
 // FailedMail lists the messages that could not be delivered, newest first.
 func (c *Conn) FailedMail(ctx context.Context, limit int) ([]Mail, error) {
 	return c.mails(ctx, "SELECT "+mailColumns+" FROM outbox WHERE status = 'failed' ORDER BY created_at DESC, id LIMIT $1", limit)

@@ -28,12 +28,6 @@ const (
 	InvitationAcknowledged InvitationStatus = "acknowledged"
 )
 
-// Live reports whether a status still occupies the (organization, target)
-// slot: invited, rejected or expired.
-func (s InvitationStatus) Live() bool {
-	return s == InvitationInvited || s == InvitationRejected || s == InvitationExpired
-}
-
 // Invitation lifetimes and pacing.
 const (
 	DefaultInvitationTTL = 7 * 24 * time.Hour

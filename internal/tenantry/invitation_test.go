@@ -214,30 +214,6 @@ func TestInvitation_Transition_UnknownAction(t *testing.T) {
 	}
 }
 
-func TestInvitationStatus_Live(t *testing.T) {
-	tests := []struct {
-		status tenantry.InvitationStatus
-		want   bool
-	}{
-		{tenantry.InvitationInvited, true},
-		{tenantry.InvitationRejected, true},
-		{tenantry.InvitationExpired, true},
-		{tenantry.InvitationAccepted, false},
-		{tenantry.InvitationCancelled, false},
-		{tenantry.InvitationAcknowledged, false},
-		{"", false},
-		{"INVITED", false},
-		{"pending", false},
-	}
-	for _, tt := range tests {
-		t.Run(string(tt.status), func(t *testing.T) {
-			if got := tt.status.Live(); got != tt.want {
-				t.Errorf("%q.Live() = %v, want %v", tt.status, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestInvitation_CheckResend(t *testing.T) {
 	sent := time.Date(2027, 3, 14, 12, 0, 0, 0, time.UTC)
 	tests := []struct {

@@ -87,12 +87,6 @@ func ValidateOrganizationName(name string) error {
 	return nil
 }
 
-// ValidAt reports whether the licence allows additions at now: not before
-// NotBefore and before ExpiresAt.
-func (l Licence) ValidAt(now time.Time) bool {
-	return !now.Before(l.NotBefore) && now.Before(l.ExpiresAt)
-}
-
 // CheckValid returns licence_expired when the licence does not allow
 // additions at now (SPEC §2).
 func (l Licence) CheckValid(now time.Time) error {

@@ -1,7 +1,9 @@
 package tenantry
 
 import (
+	"errors"
 	"strings"
+	"unicode/utf8"
 )
 
 // SecretKind says what a bearer secret is for. Each kind has its own prefix, so
@@ -51,20 +53,16 @@ const MaxAPIKeyNameLength = 100
 // control characters or "/" (the name is a path segment of the delete URL).
 func ValidateAPIKeyName(name string) error {
 	if strings.TrimSpace(name) == "" {
-		return errorString("a name is required")
+		return errors.New("a name is required")
 	}
-	if len([]rune(name)) > MaxAPIKeyNameLength {
-		return errorString("names are at most 100 characters")
+	if utf8.RuneCountInString(name) > MaxAPIKeyNameLength {
+		return errors.New("names are at most 100 characters")
 	}
 	if name != strings.TrimSpace(name) {
-		return errorString("names cannot start or end with spaces")
+		return errors.New("names cannot start or end with spaces")
 	}
 	if name == "." || name == ".." || strings.Contains(name, "/") || !printable(name) {
-		return errorString("names cannot be '.' or '..', or contain '/' or control characters")
+		return errors.New("names cannot be '.' or '..', or contain '/' or control characters")
 	}
 	return nil
 }
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
