@@ -67,18 +67,16 @@ func (s *Service) APIKeys(ctx context.Context, a *Actor) ([]tenantry.APIKey, err
 	if err := requireUser(a); err != nil {
 		return nil, err
 	}
-	keys, err := s.db.Read().APIKeys(ctx, a.User.ID)
-	if err != nil || a.APIKey == nil {
-		return keys, err
+	return s.db.Read().APIKeys(ctx, a.User.ID, keyTenant(a))
+}
+
+// keyTenant is the tenant a caller's keys are limited to: signed in with an
+// API key, that key's own; with a token, none (all the user's keys).
+func keyTenant(a *Actor) string {
+	if a.APIKey != nil {
+		return a.TenantID
 	}
-	// Signed in with a key, a caller sees only the keys of that key's tenant.
-	own := keys[:0]
-	for _, k := range keys {
-		if k.TenantID == a.TenantID {
-			own = append(own, k)
-		}
-	}
-	return own, nil
+	return ""
 }
 
 // CreateAPIKey makes a key for the signed-in user in tenantID (the current
@@ -137,14 +135,9 @@ func (s *Service) DeleteAPIKey(ctx context.Context, a *Actor, name string) error
 	}
 	now := s.now()
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
-		k, err := tx.DeleteAPIKey(ctx, a.User.ID, name)
+		k, err := tx.DeleteAPIKey(ctx, a.User.ID, keyTenant(a), name)
 		if err != nil {
 			return err
-		}
-		if a.APIKey != nil && k.TenantID != a.TenantID {
-			// Signed in with a key, only that tenant's keys exist; returning
-			// the error rolls the deletion back.
-			return tenantry.Errorf(tenantry.CodeNotFound, "you have no API key named %s", name)
 		}
 		return s.audit(ctx, tx, a, now, tenantry.AuditEvent{Action: tenantry.ActionAPIKeyDeleted, TenantID: k.TenantID,
 			TargetKind: "api_key", TargetID: k.ID, Details: map[string]any{"name": k.Name}})

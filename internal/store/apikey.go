@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 
 	"tenantry/internal/tenantry"
 )
@@ -20,9 +21,20 @@ func (tx *Tx) CreateAPIKey(ctx context.Context, k tenantry.APIKey, secretHash st
 	return err
 }
 
-// APIKeys lists a user's keys by name.
-func (c *Conn) APIKeys(ctx context.Context, userID string) ([]tenantry.APIKey, error) {
-	rows, err := c.q.QueryContext(ctx, "SELECT id, user_id, tenant_id, name, created_at FROM api_keys WHERE user_id = $1 ORDER BY name", userID)
+// keyScope is the condition on a user's keys, in one tenant when tenantID is
+// set, and its arguments.
+func keyScope(userID, tenantID string) (string, []any) {
+	if tenantID == "" {
+		return "user_id = $1", []any{userID}
+	}
+	return "user_id = $1 AND tenant_id = $2", []any{userID, tenantID}
+}
+
+// APIKeys lists a user's keys by name: all of them, or those of one tenant
+// when tenantID is set.
+func (c *Conn) APIKeys(ctx context.Context, userID, tenantID string) ([]tenantry.APIKey, error) {
+	where, args := keyScope(userID, tenantID)
+	rows, err := c.q.QueryContext(ctx, "SELECT id, user_id, tenant_id, name, created_at FROM api_keys WHERE "+where+" ORDER BY name", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -39,11 +51,14 @@ func (c *Conn) APIKeys(ctx context.Context, userID string) ([]tenantry.APIKey, e
 	return out, rows.Err()
 }
 
-// DeleteAPIKey deletes the user's key with the given name and returns it.
-func (tx *Tx) DeleteAPIKey(ctx context.Context, userID, name string) (tenantry.APIKey, error) {
+// DeleteAPIKey deletes the user's key with the given name (in one tenant when
+// tenantID is set) and returns it.
+func (tx *Tx) DeleteAPIKey(ctx context.Context, userID, tenantID, name string) (tenantry.APIKey, error) {
 	var k tenantry.APIKey
-	err := tx.q.QueryRowContext(ctx, "DELETE FROM api_keys WHERE user_id = $1 AND name = $2 RETURNING id, user_id, tenant_id, name, created_at",
-		userID, name).Scan(&k.ID, &k.UserID, &k.TenantID, &k.Name, &k.CreatedAt)
+	where, args := keyScope(userID, tenantID)
+	args = append(args, name)
+	err := tx.q.QueryRowContext(ctx, "DELETE FROM api_keys WHERE "+where+" AND name = $"+strconv.Itoa(len(args))+
+		" RETURNING id, user_id, tenant_id, name, created_at", args...).Scan(&k.ID, &k.UserID, &k.TenantID, &k.Name, &k.CreatedAt)
 	return k, notFound(err, "you have no API key named "+name)
 }
 
