@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -55,22 +56,33 @@ func auditEventAPI(e tenantry.AuditEvent) AuditEventAPI {
 		RequestID: optional(e.RequestID), SourceAddress: optional(e.SourceAddress), Details: details}
 }
 
-func timeParam(q map[string][]string, name string, v *tenantry.Validation) time.Time {
-	s := ""
-	if vs := q[name]; len(vs) > 0 {
-		s = vs[0]
-	}
+// AuditQueryFrom reads the audit log's filters from a query string, for the
+// API and the pages alike: from and to are RFC 3339 times or dates, and a
+// date as to includes that whole day. Bad values are added to v.
+func AuditQueryFrom(q url.Values, v *tenantry.Validation) service.AuditQuery {
+	return service.AuditQuery{Action: q.Get("action"), Actor: q.Get("actor"), Target: q.Get("target"),
+		From: timeParam(q, "from", false, v), To: timeParam(q, "to", true, v), Cursor: q.Get("cursor")}
+}
+
+// timeParam reads an RFC 3339 time or a date; a date as the end of a range
+// (through) means the end of that day.
+func timeParam(q url.Values, name string, through bool, v *tenantry.Validation) time.Time {
+	s := q.Get(name)
 	if s == "" {
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		if d, err2 := time.Parse("2006-01-02", s); err2 == nil {
-			return d
-		}
-		v.Add(name, name+" is an RFC 3339 time (2026-01-31T00:00:00Z) or a date (2026-01-31)")
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t
 	}
-	return t
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		v.Add(name, name+" is a date like 2026-01-31, or an RFC 3339 time like 2026-01-31T00:00:00Z")
+		return time.Time{}
+	}
+	if through {
+		d = d.Add(24 * time.Hour)
+	}
+	return d
 }
 
 // handleAudit answers a page of the organization's audit log as JSON, or, with
@@ -78,8 +90,8 @@ func timeParam(q map[string][]string, name string, v *tenantry.Validation) time.
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
 	q := r.URL.Query()
 	var v tenantry.Validation
-	query := service.AuditQuery{Action: q.Get("action"), Actor: q.Get("actor"), Target: q.Get("target"),
-		From: timeParam(q, "from", &v), To: timeParam(q, "to", &v), Cursor: q.Get("cursor"), Limit: intParam(q, "limit", &v)}
+	query := AuditQueryFrom(q, &v)
+	query.Limit = intParam(q, "limit", &v)
 	if q.Has("limit") && query.Limit == 0 {
 		v.Add("limit", "limit is between 1 and 1000")
 	}

@@ -273,24 +273,10 @@ type auditData struct {
 
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string) {
 	q := r.URL.Query()
-	query := service.AuditQuery{Action: q.Get("action"), Actor: q.Get("actor"), Target: q.Get("target"), Cursor: q.Get("cursor"), Limit: 50}
-	errs := map[string]string{}
-	for _, f := range []struct {
-		name string
-		dst  *time.Time
-	}{{"from", &query.From}, {"to", &query.To}} {
-		if v := q.Get(f.name); v != "" {
-			t, err := time.Parse("2006-01-02", v)
-			if err != nil {
-				errs[f.name] = "Use a date like 2026-12-31."
-				continue
-			}
-			if f.name == "to" {
-				t = t.Add(24 * time.Hour)
-			}
-			*f.dst = t
-		}
-	}
+	var v tenantry.Validation
+	query := api.AuditQueryFrom(q, &v)
+	query.Limit = 50
+	errs := fieldErrors(v.Err(), "")
 	var pg service.AuditPage
 	var err error
 	if len(errs) == 0 {
@@ -339,14 +325,14 @@ func (s *Server) handleOrgTenantUsers(w http.ResponseWriter, r *http.Request, a 
 // handleAuditExport downloads the filtered audit log as CSV or JSON lines.
 func (s *Server) handleAuditExport(w http.ResponseWriter, r *http.Request, a *service.Actor, csrf string) {
 	q := r.URL.Query()
-	query := service.AuditQuery{Action: q.Get("action"), Actor: q.Get("actor"), Target: q.Get("target")}
-	if t, err := time.Parse("2006-01-02", q.Get("from")); err == nil {
-		query.From = t
+	var v tenantry.Validation
+	query := api.AuditQueryFrom(q, &v)
+	query.Cursor = ""
+	err := v.Err()
+	if err == nil {
+		err = api.ExportAudit(w, r, s.svc, a, query, q.Get("format"))
 	}
-	if t, err := time.Parse("2006-01-02", q.Get("to")); err == nil {
-		query.To = t.Add(24 * time.Hour)
-	}
-	if err := api.ExportAudit(w, r, s.svc, a, query, q.Get("format")); err != nil {
+	if err != nil {
 		s.fail(w, r, a, csrf, err)
 	}
 }
