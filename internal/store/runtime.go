@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -118,7 +119,7 @@ func (tx *Tx) SpendInstallationToken(ctx context.Context, id, publicKey string, 
 // SetRuntimeShares replaces a connection's shared tenants, keeping the date
 // of those that stay. It returns how many shares it added and removed.
 func (tx *Tx) SetRuntimeShares(ctx context.Context, runtimeID string, tenantIDs []string, now time.Time) (added, removed int, err error) {
-	current, err := tx.RuntimeShares(ctx, runtimeID)
+	current, err := tx.strings(ctx, "SELECT tenant_id FROM runtime_shares WHERE runtime_id = $1", runtimeID)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -126,14 +127,14 @@ func (tx *Tx) SetRuntimeShares(ctx context.Context, runtimeID string, tenantIDs 
 	for _, id := range tenantIDs {
 		keep[id] = true
 	}
-	for _, s := range current {
-		if !keep[s.Tenant.ID] {
-			if _, err := tx.q.ExecContext(ctx, "DELETE FROM runtime_shares WHERE runtime_id = $1 AND tenant_id = $2", runtimeID, s.Tenant.ID); err != nil {
+	for _, id := range current {
+		if !keep[id] {
+			if _, err := tx.q.ExecContext(ctx, "DELETE FROM runtime_shares WHERE runtime_id = $1 AND tenant_id = $2", runtimeID, id); err != nil {
 				return added, removed, err
 			}
 			removed++
 		}
-		delete(keep, s.Tenant.ID)
+		delete(keep, id)
 	}
 	for _, id := range tenantIDs {
 		if !keep[id] {
@@ -214,16 +215,12 @@ func (c *Conn) RuntimeNodes(ctx context.Context, runtimeID string, since time.Ti
 // ConnectNode records a node's connection as session (creating the node the
 // first time its name is seen) and returns it, as this session's copy.
 func (c *Conn) ConnectNode(ctx context.Context, id, runtimeID, name, session string, now time.Time) (tenantry.RuntimeNode, error) {
-	_, err := c.q.ExecContext(ctx, `INSERT INTO runtime_nodes (id, runtime_id, name, connected, created_at, last_ping_at, session_id)
+	n, err := scanNode(c.q.QueryRowContext(ctx, `INSERT INTO runtime_nodes (id, runtime_id, name, connected, created_at, last_ping_at, session_id)
 		VALUES ($1, $2, $3, 1, $4, $4, $5)
-		ON CONFLICT (runtime_id, name) DO UPDATE SET connected = 1, last_ping_at = $4, disconnected_at = NULL, session_id = $5`,
-		id, runtimeID, name, now, session)
-	if err != nil {
-		return tenantry.RuntimeNode{}, err
-	}
-	n, err := scanNode(c.q.QueryRowContext(ctx, "SELECT "+nodeColumns+" FROM runtime_nodes WHERE runtime_id = $1 AND name = $2", runtimeID, name))
+		ON CONFLICT (runtime_id, name) DO UPDATE SET connected = 1, last_ping_at = $4, disconnected_at = NULL, session_id = $5
+		RETURNING `+nodeColumns, id, runtimeID, name, now, session))
 	n.Session = session
-	return n, notFound(err, "no such node")
+	return n, err
 }
 
 // ReportNode records a node's report, heard on session: the node is
@@ -324,19 +321,20 @@ func (c *Conn) AcquireLease(ctx context.Context, runtimeID, nodeID, session stri
 	if err != nil && err != sql.ErrNoRows {
 		return false, err
 	}
-	_, err = c.q.ExecContext(ctx, `INSERT INTO runtime_leases (runtime_id, node_id, session_id, expires_at) VALUES ($1, $2, $3, $4)
+	// The upsert answers a row only when it took or renewed the lease.
+	err = c.q.QueryRowContext(ctx, `INSERT INTO runtime_leases (runtime_id, node_id, session_id, expires_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (runtime_id) DO UPDATE SET node_id = $2, session_id = $3, expires_at = $4
-		WHERE runtime_leases.session_id = $3 OR runtime_leases.expires_at <= $5`, runtimeID, nodeID, session, now.Add(ttl), now)
-	if isForeignKeyViolation(err) {
+		WHERE runtime_leases.session_id = $3 OR runtime_leases.expires_at <= $5
+		RETURNING session_id`, runtimeID, nodeID, session, now.Add(ttl), now).Scan(&holder)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil // another session took it meanwhile
+	case isForeignKeyViolation(err):
 		return false, tenantry.Wrap(err, tenantry.CodeNotFound, "the runtime connection was deleted")
-	}
-	if err != nil {
+	case err != nil:
 		return false, err
 	}
-	if err := c.q.QueryRowContext(ctx, "SELECT session_id, expires_at FROM runtime_leases WHERE runtime_id = $1", runtimeID).Scan(&holder, &exp); err != nil {
-		return false, err
-	}
-	return holder == session && exp.After(now), nil
+	return true, nil
 }
 
 // ReleaseLease gives up a session's lease (a clean disconnect), so another
