@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -107,10 +106,7 @@ func (g *globals) openService(ctx context.Context) (*service.Service, func(), er
 		BaseURL:  g.getenv("TENANTRY_BASE_URL"),
 		// On PostgreSQL the servers hear of runtime changes made here (an
 		// organization deleted); on SQLite they notice at the next lease.
-		RuntimeEvents: func(ev service.RuntimeEvent) {
-			b, _ := json.Marshal(ev)
-			db.Notify(context.Background(), runtimeChannel, string(b))
-		},
+		RuntimeEvents: func(ev service.RuntimeEvent) { notifyReplicas(db, ev) },
 	})
 	return svc, func() { db.Close() }, nil
 }

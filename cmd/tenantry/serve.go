@@ -133,8 +133,7 @@ func serve(ctx context.Context, g *globals, f serveFlags) error {
 		RuntimeEvents: func(ev service.RuntimeEvent) {
 			// Several replicas on PostgreSQL: every one hears it (itself too)
 			// through LISTEN; one SQLite replica delivers it here.
-			b, _ := json.Marshal(ev)
-			if sent, err := db.Notify(context.Background(), runtimeChannel, string(b)); !sent {
+			if sent, err := notifyReplicas(db, ev); !sent {
 				if err != nil {
 					log.Warn("notify replicas", "err", err)
 				}
@@ -332,6 +331,13 @@ func splitHandler(api, web http.Handler) http.Handler {
 
 // runtimeChannel is the PostgreSQL channel of runtime events between replicas.
 const runtimeChannel = "tenantry_runtime"
+
+// notifyReplicas publishes a runtime event to every replica (PostgreSQL); on
+// SQLite it reports false and the caller delivers it locally.
+func notifyReplicas(db *store.DB, ev service.RuntimeEvent) (bool, error) {
+	b, _ := json.Marshal(ev)
+	return db.Notify(context.Background(), runtimeChannel, string(b))
+}
 
 // backgroundLock names the advisory lock of the replica doing background work.
 const backgroundLock = "tenantry background"

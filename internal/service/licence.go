@@ -23,6 +23,16 @@ func (s *Service) checkLicence(l tenantry.Licence, now time.Time) error {
 // Licence expiry notices go out this many days before expiry (SPEC §2).
 var licenceNoticeDays = []int{30, 7, 1}
 
+// firstWarningToday reports whether an organization's licence warning is the
+// first logged today, and records it.
+func (s *Service) firstWarningToday(orgID, today string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	first := s.warned[orgID] != today
+	s.warned[orgID] = today
+	return first
+}
+
 // LicenceNotices emails organization administrators when their licence is
 // 30, 7 or 1 days from expiry (each notice once per licence), and logs a
 // warning once a day for every licence expired or about to. The system runs it
@@ -37,21 +47,13 @@ func (s *Service) LicenceNotices(ctx context.Context) error {
 	for _, o := range orgs {
 		left := o.Licence.DaysLeft(now)
 		if err := s.checkLicence(o.Licence, now); err != nil && left >= 0 {
-			s.mu.Lock()
-			logged := s.warned[o.ID] == today
-			s.warned[o.ID] = today
-			s.mu.Unlock()
-			if !logged {
+			if s.firstWarningToday(o.ID, today) {
 				s.log.WarnContext(ctx, "organization licence not trusted", "organization", o.ID, "name", o.Name, "reason", err.Error())
 			}
 			continue
 		}
 		if left < 30 {
-			s.mu.Lock()
-			logged := s.warned[o.ID] == today
-			s.warned[o.ID] = today
-			s.mu.Unlock()
-			if !logged {
+			if s.firstWarningToday(o.ID, today) {
 				if left < 0 {
 					s.log.WarnContext(ctx, "organization licence expired", "organization", o.ID, "name", o.Name, "expiresAt", o.Licence.ExpiresAt)
 				} else {

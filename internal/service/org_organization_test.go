@@ -272,8 +272,15 @@ func TestService_RemoveOrgAdmin(t *testing.T) {
 				t.Fatal(err)
 			}
 			bobToken := e.signIn("bob@example.com")
+			// Bob's session had chosen the organization.
+			if err := e.svc.SwitchOrganization(e.ctx, e.as(bobToken, "", ""), org.ID); err != nil {
+				t.Fatal(err)
+			}
 			if err := e.svc.RemoveOrgAdmin(e.ctx, oa, bob.ID); err != nil {
 				t.Fatalf("RemoveOrgAdmin(bob): %v", err)
+			}
+			if n := e.count("SELECT COUNT(*) FROM sessions WHERE organization_id IS NOT NULL"); n != 0 {
+				t.Errorf("%d sessions still choose an organization after bob's removal", n)
 			}
 			if diff := cmp.Diff([]string{"You are no longer an administrator of Alpha Org"}, e.mailsTo("bob@example.com")); diff != "" {
 				t.Errorf("mail to bob (-want +got):\n%s", diff)

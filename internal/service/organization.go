@@ -195,6 +195,10 @@ func (s *Service) RemoveOrgAdmin(ctx context.Context, a *Actor, userID string) e
 		if err := tx.RemoveOrgAdmin(ctx, o.ID, userID); err != nil {
 			return err
 		}
+		// Sessions that had chosen the organization go back to the default.
+		if err := tx.ForgetSessionOrganization(ctx, userID, o.ID); err != nil {
+			return err
+		}
 		target, err := tx.User(ctx, userID)
 		if err != nil {
 			return err

@@ -55,6 +55,14 @@ func (tx *Tx) SetSessionOrganization(ctx context.Context, sessionID, orgID strin
 	return tx.execOne(ctx, "no such session", "UPDATE sessions SET organization_id = $2 WHERE id = $1", sessionID, nullString(orgID))
 }
 
+// ForgetSessionOrganization makes a user's sessions that chose an
+// organization go back to the default one (the user no longer administers
+// it).
+func (tx *Tx) ForgetSessionOrganization(ctx context.Context, userID, orgID string) error {
+	_, err := tx.q.ExecContext(ctx, "UPDATE sessions SET organization_id = NULL WHERE user_id = $1 AND organization_id = $2", userID, orgID)
+	return err
+}
+
 // CountUsers counts every account.
 func (c *Conn) CountUsers(ctx context.Context) (int, error) {
 	var n int

@@ -249,19 +249,10 @@ func (s *Server) handleRemoveAdmin(w http.ResponseWriter, r *http.Request, a *se
 		return
 	}
 	if strings.EqualFold(id, a.User.ID) {
-		s.SwitchOrgAfterLeave(w, r, a)
 		s.orgDone(w, r, "You left the organization.", "")
 		return
 	}
 	s.orgDone(w, r, "The administrator is removed; they are told by email.", "#administrators")
-}
-
-// SwitchOrgAfterLeave forgets the organization a session had chosen once its
-// user left it.
-func (s *Server) SwitchOrgAfterLeave(w http.ResponseWriter, r *http.Request, a *service.Actor) {
-	if err := s.svc.SwitchOrganization(r.Context(), a, ""); err != nil {
-		s.log.WarnContext(r.Context(), "forget organization", "err", err)
-	}
 }
 
 // auditData fills the audit page.
