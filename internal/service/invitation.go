@@ -49,7 +49,7 @@ func (s *Service) invite(ctx context.Context, a *Actor, kind tenantry.Invitation
 			return err
 		}
 		orgID = o.ID
-		if o, err = tx.LockOrganization(ctx, o.ID); err != nil {
+		if o, err = s.lockOrgAsAdmin(ctx, tx, a, o.ID); err != nil {
 			return err
 		}
 		now := s.now()

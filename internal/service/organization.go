@@ -78,6 +78,21 @@ func (s *Service) requireOrgAdmin(ctx context.Context, c *store.Conn, a *Actor) 
 	return sc.Org, nil
 }
 
+// lockOrgAsAdmin takes the organization's row lock for a change and checks,
+// once it holds it, that the caller still administers it: one removed while
+// the change waited for the lock may not make it.
+func (s *Service) lockOrgAsAdmin(ctx context.Context, tx *store.Tx, a *Actor, orgID string) (tenantry.Organization, error) {
+	o, err := tx.LockOrganization(ctx, orgID)
+	if err != nil {
+		return o, err
+	}
+	ok, err := tx.IsOrgAdmin(ctx, o.ID, a.User.ID)
+	if err == nil && !ok {
+		err = tenantry.Errorf(tenantry.CodeForbidden, "you are no longer an administrator of %s", o.Name)
+	}
+	return o, err
+}
+
 // OrganizationInfo is the current organization with its licence usage.
 type OrganizationInfo struct {
 	Org     tenantry.Organization

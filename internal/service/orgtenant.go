@@ -140,7 +140,7 @@ func (s *Service) CreateOrgTenant(ctx context.Context, a *Actor, name string, us
 		if err := v.Err(); err != nil {
 			return err
 		}
-		if o, err = tx.LockOrganization(ctx, o.ID); err != nil {
+		if o, err = s.lockOrgAsAdmin(ctx, tx, a, o.ID); err != nil {
 			return err
 		}
 		now := s.now()
@@ -304,7 +304,7 @@ func (s *Service) RemoveOrgTenant(ctx context.Context, a *Actor, tenantID string
 				Message: "@" + t.FullName() + " is a subtenant of @" + t.ParentName + "; only top-level tenants are removed (their subtenants go with them)",
 				Fields:  []tenantry.FieldError{{Field: "id", Message: "remove @" + t.ParentName + " instead"}}}
 		}
-		if _, err := tx.LockOrganization(ctx, o.ID); err != nil {
+		if _, err := s.lockOrgAsAdmin(ctx, tx, a, o.ID); err != nil {
 			return err
 		}
 		org, err := tx.OrgOfTopLevelTenant(ctx, t.ID)

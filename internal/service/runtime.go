@@ -100,7 +100,7 @@ func (s *Service) CreateRuntime(ctx context.Context, a *Actor, name string, tena
 		if err != nil {
 			return err
 		}
-		if o, err = tx.LockOrganization(ctx, o.ID); err != nil {
+		if o, err = s.lockOrgAsAdmin(ctx, tx, a, o.ID); err != nil {
 			return err
 		}
 		now := s.now()
@@ -265,7 +265,7 @@ func (s *Service) UpdateRuntime(ctx context.Context, a *Actor, id string, name *
 			// The organization's row first, as RemoveOrgTenant takes it: a
 			// tenant cannot leave between the check of the shares and their
 			// write.
-			if o, err = tx.LockOrganization(ctx, o.ID); err != nil {
+			if o, err = s.lockOrgAsAdmin(ctx, tx, a, o.ID); err != nil {
 				return err
 			}
 		}
