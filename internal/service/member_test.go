@@ -3,7 +3,6 @@ package service_test
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -493,14 +492,13 @@ func concurrentAdmins(e *env, i int, adaToken, bobToken string) (ada, bob *servi
 
 // race runs a and b at once, released together, and returns their errors.
 func race(a, b func() error) (errA, errB error) {
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	wg.Add(2)
-	go func() { defer wg.Done(); <-start; errA = a() }()
-	go func() { defer wg.Done(); <-start; errB = b() }()
-	close(start)
-	wg.Wait()
-	return errA, errB
+	errs := raceN(2, func(i int) error {
+		if i == 0 {
+			return a()
+		}
+		return b()
+	})
+	return errs[0], errs[1]
 }
 
 // checkOneWins checks that exactly one of two racing changes succeeded and the

@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,7 +121,9 @@ func TestService_OrgAudit(t *testing.T) {
 		if diff := cmp.Diff(want, actions); diff != "" {
 			t.Errorf("the organization's log (-want +got):\n%s", diff)
 		}
-		if diff := cmp.Diff(all.Items, newestFirst(e.orgAudit(org.ID))); diff != "" {
+		newestFirst := e.orgAudit(org.ID) // oldest first, then turned
+		slices.Reverse(newestFirst)
+		if diff := cmp.Diff(all.Items, newestFirst); diff != "" {
 			t.Errorf("service and store disagree (-store +service):\n%s", diff)
 		}
 
@@ -222,14 +225,6 @@ func TestService_OrgAudit(t *testing.T) {
 			}
 		}
 	})
-}
-
-func newestFirst(evs []tenantry.AuditEvent) []tenantry.AuditEvent {
-	out := make([]tenantry.AuditEvent, len(evs))
-	for i, ev := range evs {
-		out[len(evs)-1-i] = ev
-	}
-	return out
 }
 
 // Retention deletes the events older than it, and nothing else.

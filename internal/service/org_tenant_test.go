@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,7 +129,7 @@ func TestService_CreateOrgTenant(t *testing.T) {
 				_, err := e.svc.CreateOrgTenant(e.ctx, oa, c.tenant, c.users)
 				checkCode(t, c.name, err, c.code)
 				if c.field != "" && tenantry.IsCode(err, tenantry.CodeInvalid) {
-					if got := fields(t, err); !containsString(got, c.field) {
+					if got := fields(t, err); !slices.Contains(got, c.field) {
 						t.Errorf("%s: fields %v, want %s", c.name, got, c.field)
 					}
 				}
@@ -144,15 +145,6 @@ func TestService_CreateOrgTenant(t *testing.T) {
 			}
 		})
 	})
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // orgTenantRow is the part of a listed member tenant tests compare.

@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -130,17 +129,10 @@ func TestRuntime_ConcurrentRegistration(t *testing.T) {
 	dialects(t, rtConfig(), func(t testing.TB, e *env) {
 		_, a := rtOrg(e, "ada@example.com")
 		id, token := rtRuntime(e, a, "edge")
-		const n = 8
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, errs[i] = e.svc.RegisterRuntime(e.ctx, token, rtKey(), "host", "1.0.0", "192.0.2.9")
-			}()
-		}
-		wg.Wait()
+		errs := raceN(8, func(int) error {
+			_, err := e.svc.RegisterRuntime(e.ctx, token, rtKey(), "host", "1.0.0", "192.0.2.9")
+			return err
+		})
 		won := 0
 		for _, err := range errs {
 			switch {
