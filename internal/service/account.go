@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"net/url"
 	"strings"
 	"time"
 
@@ -133,13 +132,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, source string
 			// Not set up yet: the set-up link is what they need.
 			return s.sendSetupLink(ctx, tx, u, mail.Data{})
 		}
-		now := s.now()
-		token, hash := secret.NewToken(tenantry.SecretReset)
-		if err := tx.CreateUserToken(ctx, newID(), u.ID, "reset", hash, now, now.Add(ResetLinkTTL)); err != nil {
-			return err
-		}
-		return s.mail(ctx, tx, mail.KindPasswordReset, u.Email, mail.Data{RecipientName: displayName(u),
-			Link: s.link("/reset?token=" + url.QueryEscape(token)), ExpiresAt: now.Add(ResetLinkTTL)})
+		return s.sendLink(ctx, tx, u, tenantry.SecretReset, mail.KindPasswordReset, mail.Data{})
 	})
 }
 

@@ -57,13 +57,26 @@ func (s *Service) write(ctx context.Context, fn func(tx *store.Tx) error) error 
 // sendSetupLink gives a pending account a new one-time set-up link (voiding
 // any earlier one) and mails it.
 func (s *Service) sendSetupLink(ctx context.Context, tx *store.Tx, u tenantry.User, d mail.Data) error {
+	return s.sendLink(ctx, tx, u, tenantry.SecretSetup, mail.KindAccountSetup, d)
+}
+
+// linkPages and linkTTLs give each one-time link its page and lifetime.
+var (
+	linkPages = map[tenantry.SecretKind]string{tenantry.SecretSetup: "/setup", tenantry.SecretReset: "/reset"}
+	linkTTLs  = map[tenantry.SecretKind]time.Duration{tenantry.SecretSetup: SetupLinkTTL, tenantry.SecretReset: ResetLinkTTL}
+)
+
+// sendLink makes a one-time link of kind for u (voiding any earlier one of
+// that kind), stores its hash and mails it as mailKind.
+func (s *Service) sendLink(ctx context.Context, tx *store.Tx, u tenantry.User, kind tenantry.SecretKind, mailKind mail.Kind, d mail.Data) error {
 	now := s.now()
-	token, hash := secret.NewToken(tenantry.SecretSetup)
-	if err := tx.CreateUserToken(ctx, newID(), u.ID, "setup", hash, now, now.Add(SetupLinkTTL)); err != nil {
+	ttl := linkTTLs[kind]
+	token, hash := secret.NewToken(kind)
+	if err := tx.CreateUserToken(ctx, newID(), u.ID, linkKinds[kind], hash, now, now.Add(ttl)); err != nil {
 		return err
 	}
 	d.RecipientName = displayName(u)
-	d.Link = s.link("/setup?token=" + url.QueryEscape(token))
-	d.ExpiresAt = now.Add(SetupLinkTTL)
-	return s.mail(ctx, tx, mail.KindAccountSetup, u.Email, d)
+	d.Link = s.link(linkPages[kind] + "?token=" + url.QueryEscape(token))
+	d.ExpiresAt = now.Add(ttl)
+	return s.mail(ctx, tx, mailKind, u.Email, d)
 }
